@@ -1,0 +1,1 @@
+"""Customer insight storytelling: the logic behind the app (no streamlit here, except voc.ui)."""

@@ -1,0 +1,20 @@
+"""Settings read from the environment, with their defaults, in one place."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES_DIR = ROOT / "queries"
+STORIES_DIR = ROOT / "stories"
+DEFAULT_DB = ROOT / "data" / "voc.duckdb"
+
+# Groups smaller than this are suppressed or flagged, never shown as a precise figure.
+MIN_GROUP_SIZE = int(os.environ.get("VOC_MIN_GROUP", "30"))
+# Two-sided significance level used for every "did it change" test.
+ALPHA = 0.05
+
+
+def db_path() -> Path:
+    """The warehouse file: ``VOC_DB`` if set, else ``data/voc.duckdb``."""
+    return Path(os.environ.get("VOC_DB") or DEFAULT_DB)

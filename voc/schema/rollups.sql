@@ -1,0 +1,96 @@
+-- Rollups: small pre-aggregated tables rebuilt after every load so that summary
+-- queries never scan the raw facts. Classifications (promoter 9-10, detractor 0-6,
+-- satisfied CSAT 4-5, late delivery) are defined here once; formulas live in voc/metrics.py.
+
+create or replace table feedback_daily as
+select
+    cast(submitted_at as date)                       as day,
+    unit_id,
+    coalesce(segment, 'unknown')                     as segment,
+    source,
+    coalesce(journey_stage, 'unknown')               as journey_stage,
+    count(*)                                         as n,
+    count(nps)                                       as nps_n,
+    count(*) filter (where nps >= 9)                 as promoters,
+    count(*) filter (where nps <= 6)                 as detractors,
+    count(csat)                                      as csat_n,
+    count(*) filter (where csat >= 4)                as csat_satisfied,
+    count(ces)                                       as ces_n,
+    coalesce(sum(ces), 0)                            as ces_sum,
+    coalesce(sum(ces * ces), 0)                      as ces_sq_sum,
+    count(sentiment)                                 as sentiment_n,
+    coalesce(sum(sentiment), 0)                      as sentiment_sum,
+    count(*) filter (where sentiment < -0.2)         as negative_n,
+    count(text)                                      as text_n
+from feedback
+group by all;
+
+create or replace table theme_daily as
+select
+    cast(submitted_at as date)                       as day,
+    unit_id,
+    coalesce(segment, 'unknown')                     as segment,
+    source,
+    coalesce(journey_stage, 'unknown')               as journey_stage,
+    theme                                            as theme_id,
+    count(*)                                         as n,
+    count(*) filter (where nps <= 6)                 as detractors,
+    count(nps)                                       as nps_n,
+    coalesce(sum(sentiment), 0)                      as sentiment_sum
+from (select *, unnest(themes) as theme from feedback where themes is not null)
+group by all;
+
+create or replace table orders_daily as
+select
+    cast(o.ordered_at as date)                       as day,
+    o.unit_id,
+    coalesce(c.segment, 'unknown')                   as segment,
+    count(*)                                         as n,
+    count(*) filter (where o.delivered_at > o.promised_at) as late_n,
+    count(o.delivered_at)                            as delivered_n,
+    sum(o.amount)                                    as amount
+from orders o left join customers c using (customer_id)
+group by all;
+
+create or replace table contacts_daily as
+select
+    cast(k.started_at as date)                       as day,
+    k.unit_id,
+    coalesce(c.segment, 'unknown')                   as segment,
+    k.channel,
+    count(*)                                         as n,
+    sum(k.wait_seconds)                              as wait_sum,
+    sum(k.handle_seconds)                            as handle_sum,
+    count(*) filter (where k.resolved_first_contact) as fcr_n
+from contacts k left join customers c using (customer_id)
+group by all;
+
+create or replace table customer_daily as
+select day, unit_id, segment, sum(signups) as signups, sum(churned) as churned
+from (
+    select signup_at as day, unit_id, segment, 1 as signups, 0 as churned from customers
+    union all
+    select e.churned_at, c.unit_id, c.segment, 0, 1
+    from churn_events e join customers c using (customer_id)
+)
+group by all;
+
+create or replace table respondent_monthly as
+with answers as (
+    select cast(date_trunc('month', submitted_at) as date) as month, customer_id, unit_id,
+           coalesce(segment, 'unknown') as segment, nps, submitted_at
+    from feedback
+    where nps is not null and customer_id is not null
+)
+select a.month, a.customer_id, a.unit_id, a.segment,
+       arg_max(a.nps, a.submitted_at) as last_nps,
+       max(a.submitted_at)            as last_at,
+       any_value(r.amount)            as monthly_revenue
+from answers a left join revenue r on r.customer_id = a.customer_id and r.month = a.month
+group by a.month, a.customer_id, a.unit_id, a.segment;
+
+create or replace table revenue_monthly as
+select r.month, r.unit_id, coalesce(c.segment, 'unknown') as segment,
+       count(*) as paying, sum(r.amount) as amount
+from revenue r left join customers c using (customer_id)
+group by all;
