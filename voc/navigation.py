@@ -11,16 +11,42 @@ class PageSpec:
     path: str
     title: str
     icon: str
-    roles: tuple[str, ...]
+    roles: tuple[str, ...]  # the first page a role may open is its home
     section: str = "Insight"
 
 
 PAGES = (
-    PageSpec("pages/home.py", "Overview", ":material/dashboard:", ROLES),
+    PageSpec("pages/executive_summary.py", "Executive summary", ":material/insights:",
+             ("executive", "analyst", "admin")),
+    PageSpec("pages/unit_view.py", "Region view", ":material/location_city:",
+             ("manager", "executive", "analyst")),
+    PageSpec("pages/drivers.py", "Drivers", ":material/troubleshoot:", ("executive", "manager", "analyst")),
+    PageSpec("pages/voice_explorer.py", "Voice explorer", ":material/forum:",
+             ("analyst", "executive", "manager", "agent")),
+    PageSpec("pages/listening_audit.py", "Listening audit", ":material/hearing:",
+             ("analyst", "executive", "admin"), section="Programme"),
 )
+
+# A page's home order per role: the role's home first.
+HOME = {"executive": "pages/executive_summary.py", "manager": "pages/unit_view.py",
+        "analyst": "pages/executive_summary.py", "agent": "pages/voice_explorer.py",
+        "admin": "pages/executive_summary.py"}
 
 
 def pages_for(role: str) -> list[PageSpec]:
+    """The pages ``role`` may open, its home first."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
-    return [p for p in PAGES if role in p.roles]
+    allowed = [p for p in PAGES if role in p.roles]
+    return sorted(allowed, key=lambda p: p.path != HOME[role])
+
+
+def sections_for(role: str) -> list[tuple[str, list[PageSpec]]]:
+    sections: dict[str, list[PageSpec]] = {}
+    for page in pages_for(role):
+        sections.setdefault(page.section, []).append(page)
+    return list(sections.items())
+
+
+def may_open(role: str, path: str) -> bool:
+    return any(p.path == path for p in pages_for(role))

@@ -1,14 +1,17 @@
-"""Org-unit scopes, applied below every read.
+"""Org-unit scopes and filters, applied below every read.
 
-A scope is a set of org units; it includes each unit's whole sub-tree. Applying a
-scope to a cursor creates temporary views with the names of every table that has a
-``unit_id`` column; each view selects only the rows of units inside the scope. The
-temporary schema is searched first, so ``feedback`` and ``main.feedback`` both
-resolve to the filtered view for the rest of that cursor's life.
+A ``Scope`` is what a reader may see (a set of org units, each with its whole
+sub-tree) narrowed by what the reader chose to look at (one org unit in focus,
+segments, sources, journey stages). Applying it to a cursor creates temporary views
+with the names of every table that has a ``unit_id`` column; each view keeps only
+the rows inside the scope (and, where the table has the column, the chosen
+segments, sources and stages). The temporary schema is searched first, so
+``feedback`` and ``main.feedback`` both resolve to the filtered view for the rest of
+that cursor's life. All values are bound parameters stored in temporary tables.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -30,25 +33,46 @@ with recursive up(unit_id, parent_id) as (
 select unit_id from up
 """
 
+# filter name -> the column it restricts, in every table that has that column
+FILTER_COLUMNS = {"segments": "segment", "sources": "source", "stages": "journey_stage"}
+
 
 @dataclass(frozen=True)
 class Scope:
-    """``units=None`` means everything (company-wide)."""
+    """``units=None`` means the whole company; ``focus`` narrows to one unit's sub-tree."""
 
     units: frozenset[str] | None = None
+    focus: str | None = None
+    segments: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, *units: str) -> "Scope":
         return cls(frozenset(units))
 
+    def narrow(self, focus: str | None = None, segments=(), sources=(), stages=()) -> "Scope":
+        """This scope limited further by the reader's own filters (never widened)."""
+        return replace(self, focus=focus, segments=tuple(sorted(segments)),
+                       sources=tuple(sorted(sources)), stages=tuple(sorted(stages)))
+
+    def rights(self) -> "Scope":
+        """The access part alone, without the reader's filters."""
+        return Scope(self.units)
+
     @property
     def is_all(self) -> bool:
-        return self.units is None
+        return self.units is None and self.focus is None and not self.filters()
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        return {name: getattr(self, name) for name in FILTER_COLUMNS if getattr(self, name)}
 
     @property
     def key(self) -> str:
         """A stable string that identifies the scope in cache keys."""
-        return "*" if self.units is None else ",".join(sorted(self.units))
+        units = "*" if self.units is None else ",".join(sorted(self.units))
+        parts = [units, self.focus or "*"] + [",".join(getattr(self, n)) for n in FILTER_COLUMNS]
+        return "|".join(parts)
 
 
 ALL = Scope()
@@ -58,13 +82,15 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def scoped_tables(cur: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+def table_columns(cur: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, set[str]]:
+    """Tables of the warehouse that have a ``unit_id`` column, with their column names."""
     rows = cur.execute(
-        "select distinct table_name from duckdb_columns() where database_name = ? "
-        "and schema_name = 'main' and column_name = 'unit_id' order by 1",
+        "select table_name, list(column_name) from duckdb_columns() where database_name = ? "
+        "and schema_name = 'main' group by table_name "
+        "having list_contains(list(column_name), 'unit_id') order by 1",
         [catalog],
     ).fetchall()
-    return [r[0] for r in rows]
+    return {name: set(columns) for name, columns in rows}
 
 
 def apply(cur: duckdb.DuckDBPyConnection, scope: Scope, catalog: str) -> None:
@@ -73,18 +99,32 @@ def apply(cur: duckdb.DuckDBPyConnection, scope: Scope, catalog: str) -> None:
         return
     cat = _quote(catalog)
     cur.execute("create temp table scope_units (unit_id varchar primary key)")
-    cur.execute(
-        "insert into temp.scope_units " + SUBTREE_SQL.format(catalog=cat), [sorted(scope.units)]
-    )
+    if scope.units is None:
+        cur.execute(f"insert into temp.scope_units select unit_id from {cat}.main.org_units")
+    else:
+        cur.execute("insert into temp.scope_units " + SUBTREE_SQL.format(catalog=cat), [sorted(scope.units)])
+    if scope.focus is not None:
+        cur.execute(
+            "delete from temp.scope_units where unit_id not in (" + SUBTREE_SQL.format(catalog=cat) + ")",
+            [[scope.focus]],
+        )
     cur.execute("create temp table scope_visible_units (unit_id varchar primary key)")
     cur.execute(
-        "insert into temp.scope_visible_units " + ANCESTORS_SQL.format(catalog=cat),
-        [sorted(scope.units)],
+        "insert into temp.scope_visible_units " + ANCESTORS_SQL.format(catalog=cat)
+        + " union select unit_id from temp.scope_units",
+        [sorted(scope.units) if scope.units is not None else []],
     )
-    cur.execute("insert or ignore into temp.scope_visible_units select unit_id from temp.scope_units")
-    for table in scoped_tables(cur, catalog):
+    for name, values in scope.filters().items():
+        cur.execute(f"create temp table scope_{name} (value varchar primary key)")
+        cur.execute(f"insert into temp.scope_{name} select unnest(?::varchar[])", [list(values)])
+    for table, columns in table_columns(cur, catalog).items():
         allowed = "temp.scope_visible_units" if table == "org_units" else "temp.scope_units"
+        conditions = [f"unit_id in (select unit_id from {allowed})"]
+        for name in scope.filters():
+            column = FILTER_COLUMNS[name]
+            if column in columns:
+                conditions.append(f"{column} in (select value from temp.scope_{name})")
         cur.execute(
             f"create temp view {_quote(table)} as select * from {cat}.main.{_quote(table)} "
-            f"where unit_id in (select unit_id from {allowed})"
+            f"where {' and '.join(conditions)}"
         )

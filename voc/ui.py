@@ -101,16 +101,145 @@ def kpi_tile(column, kpi) -> None:
     )
 
 
-# ---- navigation and the current user ----------------------------------------------
+def chart(spec, frame, *, key: str, note: str | None = None) -> None:
+    """Draw an Altair chart with a download of the exact (aggregated) data behind it."""
+    st.altair_chart(spec, use_container_width=True)
+    left, right = st.columns([3, 1])
+    if note:
+        left.caption(note)
+    right.download_button("Download data (CSV)", frame.to_csv(index=False).encode("utf-8"),
+                          file_name=f"{key}.csv", mime="text/csv", key=f"{key}_download")
 
-def current_scope() -> Scope:
-    """The scope every read on this page runs under (the whole company until sign-in lands)."""
-    return Scope()
+
+def too_small(what: str, n: int) -> None:
+    """Say that a group is too small instead of drawing it."""
+    from voc import config
+
+    st.info(f"{what}: only {n:,} answers, fewer than the {config.MIN_GROUP_SIZE} needed to show a reliable "
+            "figure, so it is not drawn.", icon=":material/visibility_off:")
+
+
+# ---- the current user, global filters and navigation -------------------------------
+
+_PERSONA_KEY = "persona"
+
+
+def current_user():
+    """The signed-in user; in demo mode, the persona picked in the sidebar."""
+    from voc import users
+
+    if _PERSONA_KEY not in st.session_state:
+        st.session_state[_PERSONA_KEY] = users.DEMO_PERSONAS[0].username
+    return users.persona(st.session_state[_PERSONA_KEY])
+
+
+def persona_switcher() -> None:
+    from voc import users
+
+    with st.sidebar:
+        st.markdown("**Demo mode** — pick who you are:")
+        st.selectbox(
+            "Persona", [u.username for u in users.DEMO_PERSONAS], key=_PERSONA_KEY,
+            format_func=lambda name: users.persona(name).display_name, label_visibility="collapsed",
+            on_change=lambda: st.query_params.clear(),
+        )
+
+
+def _widget_filters(opts):
+    from voc import filters as flt
+    from voc.periods import Period
+
+    state = st.session_state
+    preset = state.get("flt_period", flt.DEFAULT_PRESET)
+    base = flt.default(opts)
+    period = base.period
+    if preset in flt.PRESETS:
+        period = Period.last_days(flt.PRESETS[preset][1], base.period.end)
+    elif isinstance(state.get("flt_range"), (tuple, list)) and len(state["flt_range"]) == 2:
+        period = Period(*state["flt_range"])
+    unit = state.get("flt_unit") or None
+    return flt.Filters(preset, period, unit, tuple(state.get("flt_segment", ())),
+                       tuple(state.get("flt_source", ())), tuple(state.get("flt_stage", ())))
+
+
+def _sync_url(opts) -> None:
+    st.query_params.from_dict(_widget_filters(opts).to_url())
+
+
+def global_filters(user):
+    """Sidebar filters bound to the URL; returns valid ``Filters`` (never raises on a bad URL)."""
+    from voc import filters as flt
+
+    opts = cached(flt.options)(user)
+    raw = {key: st.query_params.get(key) for key in flt.URL_KEYS if key in st.query_params}
+    if not raw and "filters" in st.session_state:  # page switches drop the query string
+        raw = st.session_state["filters"].to_url()
+    chosen, messages = flt.parse(raw, opts)
+    for message in messages:
+        st.warning(message, icon=":material/link_off:")
+    st.session_state["filters"] = chosen
+    if raw != chosen.to_url():
+        st.query_params.from_dict(chosen.to_url())
+
+    state = st.session_state
+    state["flt_period"] = chosen.preset
+    state["flt_range"] = (chosen.period.start, chosen.period.end)
+    state["flt_unit"] = chosen.unit or ""
+    state["flt_segment"], state["flt_source"], state["flt_stage"] = (
+        list(chosen.segments), list(chosen.sources), list(chosen.stages))
+    names = {u.unit_id: ("\u2003" * {"company": 0, "business_unit": 1, "region": 2}.get(u.level, 3)) + u.name
+             for u in opts.units}
+    sync = lambda: _sync_url(opts)  # noqa: E731
+    with st.sidebar:
+        st.markdown("**Filters**")
+        st.selectbox("Period", list(flt.PRESETS) + ["custom"], key="flt_period", on_change=sync,
+                     format_func=lambda k: flt.PRESETS[k][0] if k in flt.PRESETS else "Custom range")
+        if chosen.preset == "custom":
+            st.date_input("Date range", key="flt_range", on_change=sync,
+                          min_value=opts.first_day, max_value=opts.last_day)
+        st.selectbox("Org unit", [""] + list(names), key="flt_unit", on_change=sync,
+                     format_func=lambda k: names.get(k, "All my units") if k else "All my units")
+        st.multiselect("Segment", list(opts.segments), key="flt_segment", on_change=sync, placeholder="All")
+        st.multiselect("Source", list(opts.sources), key="flt_source", on_change=sync, placeholder="All")
+        st.multiselect("Journey stage", list(opts.stages), key="flt_stage", on_change=sync, placeholder="All")
+        st.caption(f"{chosen.period.label()} · compared with {chosen.period.previous().label()}")
+    return chosen
+
+
+def context():
+    """(user, filters, scope) for the page being drawn; set up by ``app.py``."""
+    return st.session_state["user"], st.session_state["filters"], st.session_state["scope"]
 
 
 def navigation():
-    """``st.navigation`` with the pages the current role may open."""
+    """Persona, filters and ``st.navigation`` with the pages the current role may open."""
     from voc import navigation as nav
+    from voc import users as users_mod
 
-    role = st.session_state.get("role", "executive")
-    return st.navigation([st.Page(p.path, title=p.title, icon=p.icon) for p in nav.pages_for(role)])
+    if not users_mod.demo_mode(cached(database_kind)()):
+        st.error("This database holds imported data, which needs sign-in; sign-in is not configured in this "
+                 "release yet. Point `VOC_DB` at a demo database (`python -m voc demo`) to explore.")
+        st.stop()
+    user = current_user()
+    persona_switcher()
+    sections = nav.sections_for(user.role)
+    home = sections[0][1][0].path
+    page = st.navigation({
+        section: [st.Page(p.path, title=p.title, icon=p.icon, default=p.path == home) for p in specs]
+        for section, specs in sections
+    })
+    chosen = global_filters(user)
+    st.session_state["user"] = user
+    st.session_state["scope"] = chosen.scope(user.scope)
+    return page
+
+
+def database_kind() -> str | None:
+    from voc import queries
+
+    frame = queries.run("database_info")
+    return frame.iloc[0]["kind"] if len(frame) else None
+
+
+def current_scope() -> Scope:
+    return st.session_state.get("scope", Scope())
