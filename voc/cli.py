@@ -67,6 +67,15 @@ def _cmd_query(args) -> int:
     return 0
 
 
+def _cmd_bench(args) -> int:
+    from voc import bench
+
+    if args.what == "pages":
+        rows = bench.bench_pages(args.customers, args.db, args.repeats, progress=_progress_printer())
+        bench.print_pages(rows, args.customers)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m voc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=("table", "csv", "json"), default="table")
     query.add_argument("--db", help="database file (default: $VOC_DB or data/voc.duckdb)")
     query.set_defaults(func=_cmd_query)
+
+    bench = sub.add_parser("bench", help="print performance figures")
+    bench.add_argument("what", choices=("pages",))
+    bench.add_argument("--customers", type=int, default=1_000_000)
+    bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--db", help="reuse or build this database (default data/bench-N.duckdb)")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 

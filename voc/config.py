@@ -11,6 +11,8 @@ DEFAULT_DB = ROOT / "data" / "voc.duckdb"
 
 # Groups smaller than this are suppressed or flagged, never shown as a precise figure.
 MIN_GROUP_SIZE = int(os.environ.get("VOC_MIN_GROUP", "30"))
+# DuckDB memory limit of the app's connection (keeps the server's footprint bounded).
+MEMORY_LIMIT = os.environ.get("VOC_DUCKDB_MEMORY", "1GB")
 # Two-sided significance level used for every "did it change" test.
 ALPHA = 0.05
 

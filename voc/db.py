@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from voc import config, migrate
+from voc.rollups import definitions as rollup_definitions
 from voc.scope import ALL, Scope
 from voc.scope import apply as apply_scope
 
@@ -60,6 +61,7 @@ class Database:
     _lock: threading.RLock = field(default_factory=threading.RLock)
     catalog: str = ""
     generation: int = 0  # bumped on every committed write and every re-attach
+    rollups_as_views: bool = False  # benchmarks only: compute rollups from the base tables per read
 
     def _open(self) -> None:
         if not self.path.exists():
@@ -75,6 +77,7 @@ class Database:
                 "(for example the running app) or work through the app itself."
             ) from exc
         migrate.upgrade(con)
+        con.execute("set memory_limit = ?", [config.MEMORY_LIMIT])
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
         self.catalog = con.execute("select current_database()").fetchone()[0]
@@ -106,6 +109,9 @@ class Database:
         cur = self.cursor()
         try:
             apply_scope(cur, scope, self.catalog)
+            if self.rollups_as_views:
+                for name, select in rollup_definitions():
+                    cur.execute(f"create or replace temp view {name} as {select}")
             cur.execute("begin transaction read only")
             yield cur
         finally:
