@@ -5,6 +5,10 @@ with movements as (
     select * from customer_daily
 ),
 
+customers_at_start as (
+    select customer_id from customers where signup_at < $start
+),
+
 before_start as (
     select cast(coalesce(sum(signups) - sum(churned), 0) as bigint) as active_at_start
     from movements
@@ -12,9 +16,10 @@ before_start as (
 ),
 
 within as (
-    select cast(coalesce(sum(churned), 0) as bigint) as churned
-    from movements
-    where day between $start and $end
+    select count(*) as churned
+    from churn_events
+    where churned_at between $start and $end
+      and customer_id in (select customer_id from customers_at_start)
 )
 
 select

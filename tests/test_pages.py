@@ -5,13 +5,15 @@ New pages registered in voc/navigation.py are covered without new test code.
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from voc import navigation, users
+from voc import config, navigation, users
 
 TIMEOUT = 120
+APP = str(config.ROOT / "app.py")
+pytestmark = pytest.mark.usefixtures("fixture_db_path")  # VOC_DB points at the fixture database
 
 
 def run_app(persona: str, query_params: dict | None = None) -> AppTest:
-    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["persona"] = persona
     for key, value in (query_params or {}).items():
         at.query_params[key] = value
@@ -30,7 +32,7 @@ CASES = [(p.username, page.path) for p in users.DEMO_PERSONAS for page in naviga
 @pytest.mark.parametrize("persona,page", CASES)
 def test_every_allowed_page_runs_clean(persona, page):
     at = run_app(persona)
-    at.switch_page(page)
+    at.switch_page(str(config.ROOT / page))
     at.run()
     assert_clean(at, f"{persona} on {page}")
     assert at.title, f"{persona} on {page}: the page drew no title"
@@ -44,10 +46,10 @@ def test_navigation_lists_exactly_the_roles_pages(persona):
     allowed = {p.path for p in navigation.pages_for(role)}
     for page in navigation.PAGES:
         if page.path in allowed:
-            at.switch_page(page.path)
+            at.switch_page(str(config.ROOT / page.path))
         else:
             with pytest.raises(ValueError):
-                at.switch_page(page.path)
+                at.switch_page(str(config.ROOT / page.path))
 
 
 def test_home_page_is_the_roles_home():

@@ -76,7 +76,11 @@ class Database:
                 f"{self.path} is in use by another process ({exc}). Stop that process "
                 "(for example the running app) or work through the app itself."
             ) from exc
-        migrate.upgrade(con)
+        try:
+            migrate.upgrade(con)
+        except Exception:
+            con.close()  # release the file lock before reporting
+            raise
         con.execute("set memory_limit = ?", [config.MEMORY_LIMIT])
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
