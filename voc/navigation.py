@@ -25,6 +25,7 @@ PAGES = (
              ("analyst", "executive", "manager", "agent")),
     PageSpec("pages/listening_audit.py", "Listening audit", ":material/hearing:",
              ("analyst", "executive", "admin"), section="Programme"),
+    PageSpec("pages/stories.py", "Stories", ":material/auto_stories:", ROLES, section="Stories"),
 )
 
 # A page's home order per role: the role's home first.
