@@ -12,7 +12,7 @@ import threading
 
 import streamlit as st
 
-from voc import config, db
+from voc import config, db, jobs
 from voc.scope import Scope
 
 _build_lock = threading.Lock()
@@ -25,7 +25,9 @@ def ensure_database() -> db.Database:
         with _build_lock:
             if not path.exists():
                 _build_demo(path)
-    return db.get(path)
+    database = db.get(path)
+    jobs.start_worker(database)  # command-line writes queued while the app holds the file
+    return database
 
 
 def _build_demo(path) -> None:
