@@ -1,16 +1,59 @@
-"""Executive summary: headline KPIs for the chosen period against the previous one."""
+"""Executive summary: what changed in the period, where, why, what it is worth, and the follow-up."""
 import streamlit as st
 
-from voc import kpis, ui
+from voc import narrate, summary, ui
 
 user, filters, scope = ui.context()
 st.title("Executive summary")
 st.caption(
-    f"{filters.period.label()} compared with {filters.period.previous().label()}. A change is called better "
-    "or worse only when it is statistically significant at 95%."
+    f"{filters.period.label()} compared with {filters.period.previous().label()}. A change is called a change "
+    "only when it is statistically significant at 95% with enough answers."
 )
-tiles = ui.cached(kpis.headline)(filters.period, scope=scope)
-for row_start in range(0, len(tiles), 3):
-    columns = st.columns(3)
-    for column, kpi in zip(columns, tiles[row_start:row_start + 3]):
+s = ui.cached(summary.build)(filters.period, scope=scope)
+if not s.has_data:
+    st.info("No feedback in this period or the previous one for your selection. Widen the period or the filters.",
+            icon=":material/search_off:")
+    st.stop()
+
+st.subheader("What happened")
+for i, sentence in enumerate(s.sentences):
+    text, source = st.columns([8, 1], vertical_alignment="center")
+    text.markdown(sentence.markdown)
+    with source.popover("Source", icon=":material/info:", type="tertiary", key=f"ex_source_{i}"):
+        for line in sentence.provenance:
+            st.markdown("- " + narrate.escape_markdown(line.describe()))
+
+for start in range(0, len(s.kpis), 3):
+    for column, kpi in zip(st.columns(3), s.kpis[start:start + 3]):
         ui.kpi_tile(column, kpi)
+
+if s.trend.enough_answers.any():
+    ui.chart(summary.trend_chart(s), s.trend, key="ex_trend",
+             note="Months with fewer than 30 NPS answers are left blank.")
+else:
+    st.info("Too few NPS answers in any month to draw a reliable trend.", icon=":material/visibility_off:")
+
+left, right = st.columns(2)
+with left:
+    if summary.ranked_units(s).empty:
+        st.info("No region has enough NPS answers in this period to rank.", icon=":material/visibility_off:")
+    else:
+        ui.chart(summary.units_chart(s), summary.ranked_units(s), key="ex_units",
+                 note=summary.small_units_note(s))
+with right:
+    st.markdown(f"**{narrate.escape_markdown(summary.themes_title(s))}**")
+    if s.themes.empty:
+        st.info("No theme was found in detractor feedback in this period.", icon=":material/category:")
+    else:
+        st.dataframe(summary.themes_table(s), hide_index=True, key="ex_themes", column_config={
+            "Revenue at risk (annualised)": st.column_config.NumberColumn(format="localized")})
+        st.caption("Revenue at risk: 12 × monthly revenue of detractor customers (latest answer 0–6) who have "
+                   "not left. A customer who mentions several themes counts under each.")
+
+st.subheader("Closed-loop follow-up")
+if not s.cases.cases_total:
+    st.info("Follow-up cases are not tracked yet: once detractor follow-ups are logged as cases, their open "
+            "count, SLA and time to first contact appear here.", icon=":material/assignment_late:")
+else:
+    for column, (label, value, help_text) in zip(st.columns(3), summary.case_tiles(s.cases)):
+        column.metric(label, value, help=help_text, border=True)

@@ -30,8 +30,9 @@ def trend_with_band(frame: pd.DataFrame, x: str, y: str, low: str, high: str, *,
     if annotations is not None and len(annotations):
         rules = alt.Chart(annotations).mark_rule(strokeDash=[4, 3], color="#6d4c41").encode(
             x="on_date:T", tooltip=["on_date:T", "label:N"])
-        labels = alt.Chart(annotations).mark_text(align="left", dx=3, dy=-4, angle=0, color="#6d4c41",
-                                                  fontSize=10).encode(x="on_date:T", y=alt.value(8), text="label:N")
+        staggered = annotations.assign(_row=[8 + 12 * (i % 3) for i in range(len(annotations))])
+        labels = alt.Chart(staggered).mark_text(align="left", dx=3, color="#6d4c41", fontSize=10).encode(
+            x="on_date:T", y=alt.Y("_row:Q", scale=None), text="label:N")
         layers += [rules, labels]
     return alt.layer(*layers).properties(title=_title(title, subtitle), height=300)
 
@@ -40,15 +41,17 @@ def ranked_bars(frame: pd.DataFrame, category: str, value: str, *, title: str, x
                 y_title: str = "", status: str | None = None, error_low: str | None = None,
                 error_high: str | None = None, subtitle: str | None = None) -> alt.Chart:
     """Horizontal bars sorted by value; ``status`` colours better/worse/flat; optional error bars."""
-    base = alt.Chart(frame).encode(y=alt.Y(f"{category}:N", sort="-x", title=y_title))
+    order = list(frame.sort_values(value, ascending=False)[category])
+    base = alt.Chart(frame).encode(y=alt.Y(f"{category}:N", sort=order, title=y_title))
     color = (alt.Color(f"{status}:N", scale=alt.Scale(domain=list(PALETTE)[:3], range=list(PALETTE.values())[:3]),
                        legend=alt.Legend(title="Change")) if status else alt.value(PALETTE["line"]))
     bars = base.mark_bar().encode(x=alt.X(f"{value}:Q", title=x_title), color=color,
                                   tooltip=[c for c in frame.columns if not c.startswith("_")])
     layers = [bars]
     if error_low and error_high:
-        layers.append(base.mark_errorbar(color="black").encode(x=f"{error_low}:Q", x2=f"{error_high}:Q"))
-    return alt.layer(*layers).properties(title=_title(title, subtitle), height=max(120, 28 * len(frame)))
+        layers.append(base.mark_errorbar(color="black").encode(x=alt.X(f"{error_low}:Q", title=x_title),
+                                                               x2=f"{error_high}:Q"))
+    return alt.layer(*layers).properties(title=_title(title, subtitle), height=alt.Step(28))
 
 
 def stacked_share(frame: pd.DataFrame, x: str, value: str, series: str, *, title: str, y_title: str,

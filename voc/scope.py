@@ -33,6 +33,8 @@ with recursive up(unit_id, parent_id) as (
 select unit_id from up
 """
 
+ANCESTOR_VISIBLE = ("org_units", "annotations")
+
 # filter name -> the column it restricts, in every table that has that column
 FILTER_COLUMNS = {"segments": "segment", "sources": "source", "stages": "journey_stage"}
 
@@ -118,7 +120,9 @@ def apply(cur: duckdb.DuckDBPyConnection, scope: Scope, catalog: str) -> None:
         cur.execute(f"create temp table scope_{name} (value varchar primary key)")
         cur.execute(f"insert into temp.scope_{name} select unnest(?::varchar[])", [list(values)])
     for table, columns in table_columns(cur, catalog).items():
-        allowed = "temp.scope_visible_units" if table == "org_units" else "temp.scope_units"
+        # unit names up the tree, and events logged for a parent unit (a company-wide price change),
+        # are visible to everyone below; every other table shows only the scope's own units
+        allowed = "temp.scope_visible_units" if table in ANCESTOR_VISIBLE else "temp.scope_units"
         conditions = [f"unit_id in (select unit_id from {allowed})"]
         for name in scope.filters():
             column = FILTER_COLUMNS[name]
