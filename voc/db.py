@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,10 @@ class Database:
     catalog: str = ""
     generation: int = 0  # bumped on every committed write and every re-attach
     rollups_as_views: bool = False  # benchmarks only: compute rollups from the base tables per read
+    # Idle scoped cursors by scope key: setting up a scope's views costs tens of ms, so a cursor
+    # is handed to one reader at a time and then kept for the next read under the same scope.
+    _idle: OrderedDict = field(default_factory=OrderedDict)
+    pool_size: int = 32
 
     def _open(self) -> None:
         if not self.path.exists():
@@ -103,27 +108,68 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
+            for cursors in self._idle.values():
+                for cur in cursors:
+                    cur.close()
+            self._idle.clear()
             if self._con is not None:
                 self._con.close()
                 self._con = None
 
-    @contextmanager
-    def read(self, scope: Scope = ALL):
-        """A cursor limited to ``scope``, inside a read-only transaction rolled back afterwards."""
-        cur = self.cursor()
+    def _checkout(self, scope: Scope, pooled: bool):
+        key = (scope.key, self.rollups_as_views)
+        con = self.connection()
+        with self._lock:
+            cursors = self._idle.get(key)
+            if pooled and cursors:
+                self._idle.move_to_end(key)
+                return key, cursors.pop()
+        cur = con.cursor()
         try:
             apply_scope(cur, scope, self.catalog)
             if self.rollups_as_views:
                 for name, select in rollup_definitions():
                     cur.execute(f"create or replace temp view {name} as {select}")
+        except BaseException:
+            cur.close()
+            raise
+        return key, cur
+
+    def _checkin(self, key, cur) -> None:
+        with self._lock:
+            if self._con is None:
+                cur.close()
+                return
+            self._idle.setdefault(key, []).append(cur)
+            self._idle.move_to_end(key)
+            while sum(len(c) for c in self._idle.values()) > self.pool_size:
+                oldest = next(iter(self._idle))
+                self._idle[oldest].pop(0).close()
+                if not self._idle[oldest]:
+                    del self._idle[oldest]
+
+    @contextmanager
+    def read(self, scope: Scope = ALL, *, pooled: bool = True):
+        """A cursor limited to ``scope``, inside a read-only transaction rolled back afterwards.
+
+        ``pooled=False`` gives a fresh cursor that is closed afterwards (for SQL that is not
+        the application's own, so that nothing it does can outlive it).
+        """
+        key, cur = self._checkout(scope, pooled)
+        healthy = False
+        try:
             cur.execute("begin transaction read only")
             yield cur
+            healthy = True
         finally:
             try:
                 cur.execute("rollback")
             except duckdb.Error:
-                pass  # no transaction open (scope setup failed)
-            cur.close()
+                healthy = False
+            if healthy and pooled:
+                self._checkin(key, cur)
+            else:
+                cur.close()
 
     @contextmanager
     def write(self):

@@ -105,7 +105,7 @@ def kpi_tile(column, kpi) -> None:
 
 def chart(spec, frame, *, key: str, note: str | None = None) -> None:
     """Draw an Altair chart with a download of the exact (aggregated) data behind it."""
-    st.altair_chart(spec, use_container_width=True)
+    st.altair_chart(spec, width="stretch")
     left, right = st.columns([3, 1])
     if note:
         left.caption(note)
