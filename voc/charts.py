@@ -16,6 +16,11 @@ def _title(title: str, subtitle: str | None = None):
     return alt.TitleParams(title, subtitle=subtitle or [], anchor="start")
 
 
+# Streamlit fits the whole chart (title and axes included) into its height: let the plot
+# keep its own height and the padding grow around it instead of squeezing the marks.
+FIT = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
 def trend_with_band(frame: pd.DataFrame, x: str, y: str, low: str, high: str, *, title: str,
                     y_title: str, x_title: str = "Month", subtitle: str | None = None,
                     annotations: pd.DataFrame | None = None) -> alt.Chart:
@@ -34,7 +39,7 @@ def trend_with_band(frame: pd.DataFrame, x: str, y: str, low: str, high: str, *,
         labels = alt.Chart(staggered).mark_text(align="left", dx=3, color="#6d4c41", fontSize=10).encode(
             x="on_date:T", y=alt.Y("_row:Q", scale=None), text="label:N")
         layers += [rules, labels]
-    return alt.layer(*layers).properties(title=_title(title, subtitle), height=300)
+    return alt.layer(*layers).properties(title=_title(title, subtitle), height=300, autosize=FIT)
 
 
 def ranked_bars(frame: pd.DataFrame, category: str, value: str, *, title: str, x_title: str,
@@ -51,7 +56,7 @@ def ranked_bars(frame: pd.DataFrame, category: str, value: str, *, title: str, x
     if error_low and error_high:
         layers.append(base.mark_errorbar(color="black").encode(x=alt.X(f"{error_low}:Q", title=x_title),
                                                                x2=f"{error_high}:Q"))
-    return alt.layer(*layers).properties(title=_title(title, subtitle), height=alt.Step(28))
+    return alt.layer(*layers).properties(title=_title(title, subtitle), height=alt.Step(28), autosize=FIT)
 
 
 def stacked_share(frame: pd.DataFrame, x: str, value: str, series: str, *, title: str, y_title: str,
@@ -61,4 +66,4 @@ def stacked_share(frame: pd.DataFrame, x: str, value: str, series: str, *, title
         x=alt.X(f"{x}:T", title=x_title), y=alt.Y(f"{value}:Q", title=y_title, stack=True),
         color=alt.Color(f"{series}:N", title=series.replace("_", " ").capitalize()),
         tooltip=[f"{x}:T", f"{series}:N", f"{value}:Q"],
-    ).properties(title=_title(title, subtitle), height=280)
+    ).properties(title=_title(title, subtitle), height=280, autosize=FIT)

@@ -209,8 +209,20 @@ def global_filters(user):
 
 
 def context():
-    """(user, filters, scope) for the page being drawn; set up by ``app.py``."""
+    """(user, filters, scope) for the page being drawn; set up by ``app.py``.
+
+    A page run before ``app.py`` has set up this session (a link from Streamlit's
+    automatic page list at server start) sets the context up itself.
+    """
+    if "user" not in st.session_state:
+        _setup_context(current_user())
     return st.session_state["user"], st.session_state["filters"], st.session_state["scope"]
+
+
+def _setup_context(user) -> None:
+    chosen = global_filters(user)
+    st.session_state["user"] = user
+    st.session_state["scope"] = chosen.scope(user.scope)
 
 
 def navigation():
@@ -230,9 +242,7 @@ def navigation():
         section: [st.Page(p.path, title=p.title, icon=p.icon, default=p.path == home) for p in specs]
         for section, specs in sections
     })
-    chosen = global_filters(user)
-    st.session_state["user"] = user
-    st.session_state["scope"] = chosen.scope(user.scope)
+    _setup_context(user)
     return page
 
 
