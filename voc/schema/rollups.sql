@@ -94,3 +94,26 @@ select r.month, r.unit_id, coalesce(c.segment, 'unknown') as segment,
        count(*) as paying, sum(r.amount) as amount
 from revenue r left join customers c using (customer_id)
 group by all;
+
+-- One row per scored answer with the operational facts of the order or contact it is about,
+-- so that driver analysis does not join answers to the raw orders and contacts per read.
+create or replace table answer_drivers as
+select
+    f.feedback_id,
+    f.customer_id,
+    f.submitted_at,
+    f.unit_id,
+    coalesce(f.segment, 'unknown')                   as segment,
+    f.source,
+    coalesce(f.journey_stage, 'unknown')             as journey_stage,
+    f.nps,
+    f.csat,
+    list_distinct(f.themes)                          as themes,
+    case when o.delivered_at is not null then o.delivered_at > o.promised_at end as late_delivery,
+    k.wait_seconds,
+    k.resolved_first_contact
+from feedback f
+left join orders o on o.order_id = f.interaction_id
+left join contacts k on k.contact_id = f.interaction_id
+where f.nps is not null or f.csat is not null
+order by f.submitted_at;

@@ -1,0 +1,125 @@
+-- returns: customers of a date range grouped by exposure (among customers with an order in the range: a late delivery or not; with a contact: a long wait or not; all: an incident in their unit or not) and by the NPS group of their latest answer, with the counts behind NPS, churn (in the range and the churn_days after it, bounded by the data) and average monthly revenue
+-- grain: dimension, grp
+-- params: start date, end date, long_wait_seconds integer, churn_days integer
+with customers as (
+    select customer_id, unit_id
+    from customers
+    where signup_at <= $end
+),
+
+churn as (
+    select customer_id, churned_at
+    from churn_events
+),
+
+orders_in_range as (
+    select customer_id, count(*) filter (where delivered_at > promised_at) as late_n
+    from orders
+    where ordered_at >= $start and ordered_at < $end + interval 1 day
+    group by customer_id
+),
+
+contacts_in_range as (
+    select customer_id, count(*) filter (where wait_seconds > $long_wait_seconds) as long_wait_n
+    from contacts
+    where started_at >= $start and started_at < $end + interval 1 day
+    group by customer_id
+),
+
+incident_units as (
+    select distinct unit_id
+    from incidents
+    where started_at < $end + interval 1 day
+      and coalesce(ended_at, $end + interval 1 day) >= $start
+),
+
+answers as (
+    select customer_id, arg_max(last_nps, last_at) as nps
+    from respondent_monthly
+    where last_at >= $start and last_at < $end + interval 1 day
+    group by customer_id
+),
+
+revenue_in_range as (
+    select customer_id, avg(amount) as monthly_revenue
+    from revenue
+    where month >= date_trunc('month', $start) and month <= $end
+    group by customer_id
+),
+
+last_day as (
+    select max(day) as day from (
+        select max(day) as day from feedback_daily
+        union all select max(day) from orders_daily
+        union all select max(day) from contacts_daily
+        union all select max(day) from customer_daily
+    )
+),
+
+horizon as (
+    select least(cast($end as date) + $churn_days, coalesce(day, cast($end as date))) as churn_until
+    from last_day
+),
+
+active as (
+    select c.customer_id, c.unit_id
+    from customers c
+    left join churn e on e.customer_id = c.customer_id
+    where e.churned_at is null or e.churned_at >= $start
+),
+
+flags as (
+    select
+        a.customer_id,
+        o.late_n > 0                                                  as late_delivery,  -- null: no order
+        k.long_wait_n > 0                                             as long_wait,      -- null: no contact
+        case when (select count(*) from incident_units) > 0
+             then i.unit_id is not null end                           as incident,       -- null: no incident
+        r.nps,
+        case when r.nps >= 9 then 'promoter' when r.nps >= 7 then 'passive'
+             when r.nps is not null then 'detractor' end              as nps_group,
+        e.churned_at is not null and e.churned_at <= h.churn_until    as churned,
+        v.monthly_revenue
+    from active a
+    cross join horizon h
+    left join orders_in_range o on o.customer_id = a.customer_id
+    left join contacts_in_range k on k.customer_id = a.customer_id
+    left join incident_units i on i.unit_id = a.unit_id
+    left join answers r on r.customer_id = a.customer_id
+    left join churn e on e.customer_id = a.customer_id
+    left join revenue_in_range v on v.customer_id = a.customer_id
+),
+
+grouped as (
+    select 'all' as dimension, 'all' as grp, * from flags
+    union all
+    select 'late_delivery', case when late_delivery then 'exposed' else 'not_exposed' end, * from flags
+    where late_delivery is not null
+    union all
+    select 'long_wait', case when long_wait then 'exposed' else 'not_exposed' end, * from flags
+    where long_wait is not null
+    union all
+    select 'incident', case when incident then 'exposed' else 'not_exposed' end, * from flags
+    where incident is not null
+    union all
+    select 'nps_group', nps_group, * from flags
+    where nps_group is not null
+)
+
+select
+    g.dimension,
+    g.grp,
+    cast(count(*) as bigint)                                          as customers,
+    cast(count(g.nps) as bigint)                                      as nps_n,
+    cast(count(*) filter (where g.nps >= 9) as bigint)                as promoters,
+    cast(count(*) filter (where g.nps <= 6) as bigint)                as detractors,
+    cast(count(*) filter (where g.churned) as bigint)                 as churned,
+    cast(count(g.monthly_revenue) as bigint)                          as revenue_n,
+    coalesce(sum(g.monthly_revenue), 0)::double                       as revenue_sum,
+    coalesce(sum(g.monthly_revenue * g.monthly_revenue), 0)::double   as revenue_sq_sum,
+    any_value(h.churn_until)                                          as churn_until,
+    (select count(*) > 0 from churn)                                  as churn_loaded
+from grouped g
+cross join horizon h
+group by g.dimension, g.grp
+order by g.dimension, g.grp
