@@ -215,6 +215,7 @@ def context():
     automatic page list at server start) sets the context up itself.
     """
     if "user" not in st.session_state:
+        ensure_database()
         _setup_context(current_user())
     return st.session_state["user"], st.session_state["filters"], st.session_state["scope"]
 
