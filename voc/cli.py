@@ -57,6 +57,10 @@ def _cmd_query(args) -> int:
     for p in query.params:  # list parameters given once arrive as a single string
         if p.type == "varchar[]" and isinstance(params.get(p.name), str):
             params[p.name] = [params[p.name]]
+    if args.as_user:
+        from voc import auth_cli
+
+        return auth_cli.query_as(args, params)
     frame = queries.run(args.name, params, database=db.get(args.db) if args.db else None)
     if args.format == "csv":
         frame.to_csv(sys.stdout, index=False)
@@ -94,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=("table", "csv", "json"), default="table")
     query.add_argument("--db", help="database file (default: $VOC_DB or data/voc.duckdb)")
     query.set_defaults(func=_cmd_query)
+    from voc import auth_cli
+
+    auth_cli.add_query_options(query)
+    auth_cli.register(sub)
 
     bench = sub.add_parser("bench", help="print performance figures")
     bench.add_argument("what", choices=("pages",))

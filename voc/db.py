@@ -172,8 +172,12 @@ class Database:
                 cur.close()
 
     @contextmanager
-    def write(self):
-        """One transaction: committed if the block succeeds, rolled back if it raises."""
+    def write(self, *, changes_data: bool = True):
+        """One transaction: committed if the block succeeds, rolled back if it raises.
+
+        ``changes_data=False`` for writes no cached result depends on (the audit log, sign-in
+        counters): they do not bump the generation, so they do not empty every cache.
+        """
         cur = self.cursor()
         cur.execute("begin transaction")
         try:
@@ -184,8 +188,9 @@ class Database:
             raise
         cur.execute("commit")
         cur.close()
-        with self._lock:
-            self.generation += 1
+        if changes_data:
+            with self._lock:
+                self.generation += 1
 
 
 _databases: dict[Path, Database] = {}

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 
 import duckdb
 
+from voc.privacy import PRIVATE_COLUMNS, mask_sql
+
 SUBTREE_SQL = """
 with recursive tree(unit_id) as (
     select unit_id from {catalog}.main.org_units where unit_id in (select unnest(?::varchar[]))
@@ -48,6 +50,7 @@ class Scope:
     segments: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
+    masked: bool = False  # e-mail addresses and phone numbers hidden (voc.privacy) in every row read
 
     @classmethod
     def of(cls, *units: str) -> "Scope":
@@ -60,11 +63,11 @@ class Scope:
 
     def rights(self) -> "Scope":
         """The access part alone, without the reader's filters."""
-        return Scope(self.units)
+        return Scope(self.units, masked=self.masked)
 
     @property
     def is_all(self) -> bool:
-        return self.units is None and self.focus is None and not self.filters()
+        return self.units is None and self.focus is None and not self.filters() and not self.masked
 
     def filters(self) -> dict[str, tuple[str, ...]]:
         return {name: getattr(self, name) for name in FILTER_COLUMNS if getattr(self, name)}
@@ -74,7 +77,7 @@ class Scope:
         """A stable string that identifies the scope in cache keys."""
         units = "*" if self.units is None else ",".join(sorted(self.units))
         parts = [units, self.focus or "*"] + [",".join(getattr(self, n)) for n in FILTER_COLUMNS]
-        return "|".join(parts)
+        return "|".join(parts) + ("|masked" if self.masked else "")
 
 
 ALL = Scope()
@@ -128,7 +131,12 @@ def apply(cur: duckdb.DuckDBPyConnection, scope: Scope, catalog: str) -> None:
             column = FILTER_COLUMNS[name]
             if column in columns:
                 conditions.append(f"{column} in (select value from temp.scope_{name})")
+        columns_sql = "*"
+        private = {c: kind for c, kind in PRIVATE_COLUMNS.get(table, {}).items() if c in columns}
+        if scope.masked and private:
+            columns_sql = "* replace (" + ", ".join(
+                f"{mask_sql(_quote(c), kind)} as {_quote(c)}" for c, kind in private.items()) + ")"
         cur.execute(
-            f"create temp view {_quote(table)} as select * from {cat}.main.{_quote(table)} "
+            f"create temp view {_quote(table)} as select {columns_sql} from {cat}.main.{_quote(table)} "
             f"where {' and '.join(conditions)}"
         )

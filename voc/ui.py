@@ -216,7 +216,7 @@ def context():
     """
     if "user" not in st.session_state:
         ensure_database()
-        _setup_context(current_user())
+        _setup_context(_who())
     return st.session_state["user"], st.session_state["filters"], st.session_state["scope"]
 
 
@@ -229,14 +229,8 @@ def _setup_context(user) -> None:
 def navigation():
     """Persona, filters and ``st.navigation`` with the pages the current role may open."""
     from voc import navigation as nav
-    from voc import users as users_mod
 
-    if not users_mod.demo_mode(cached(database_kind)()):
-        st.error("This database holds imported data, which needs sign-in; sign-in is not configured in this "
-                 "release yet. Point `VOC_DB` at a demo database (`python -m voc demo`) to explore.")
-        st.stop()
-    user = current_user()
-    persona_switcher()
+    user = _who()
     sections = nav.sections_for(user.role)
     home = sections[0][1][0].path
     page = st.navigation({
@@ -256,3 +250,92 @@ def database_kind() -> str | None:
 
 def current_scope() -> Scope:
     return st.session_state.get("scope", Scope())
+
+
+# ---- sign-in (any database that is not a generated demo) ----------------------------
+
+_SESSION = "auth_session"
+
+
+def _who():
+    """The demo persona on demo data; otherwise the signed-in user (the sign-in form stops the run)."""
+    from voc import users as users_mod
+
+    if users_mod.demo_mode(cached(database_kind)()):
+        user = current_user()
+        persona_switcher()
+        return user
+    user = signed_in_user()
+    sign_out_button(user)
+    return user
+
+
+def signed_in_user():
+    from voc import auth
+
+    database = db.get()
+    previous = st.session_state.get(_SESSION)
+    session = auth.resume(previous, database)
+    if session is not None:
+        st.session_state[_SESSION] = session
+        return session.user
+    if previous is not None:
+        st.session_state.clear()
+        st.info("Your session has ended; please sign in again.", icon=":material/lock_clock:")
+    (_first_admin_form if auth.needs_first_admin(database) else _sign_in_form)(database)
+    st.stop()
+
+
+def _sign_in_form(database) -> None:
+    from voc import auth
+
+    st.title("Sign in")
+    with st.form("auth_sign_in", clear_on_submit=True):
+        username = st.text_input("Username", key="auth_username", autocomplete="username")
+        password = st.text_input("Password", type="password", key="auth_password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            st.session_state[_SESSION] = auth.sign_in(database, username, password)
+        except auth.AuthFailed as exc:
+            st.error(str(exc), icon=":material/lock:")
+        else:
+            st.rerun()
+
+
+def _first_admin_form(database) -> None:
+    from voc import auth
+
+    st.title("Create the first admin")
+    st.caption("No admin account exists yet. This account will manage users and data. "
+               f"Its password needs at least {auth.MIN_PASSWORD_LENGTH} characters. "
+               "(Or create it from the command line: `python -m voc users add NAME --role admin`.)")
+    with st.form("auth_first_admin", clear_on_submit=True):
+        username = st.text_input("Username", key="auth_new_username")
+        name = st.text_input("Display name", key="auth_new_name")
+        password = st.text_input("Password", type="password", key="auth_new_password")
+        repeat = st.text_input("Repeat password", type="password", key="auth_new_repeat")
+        submitted = st.form_submit_button("Create admin and sign in", type="primary")
+    if submitted:
+        try:
+            if password != repeat:
+                raise ValueError("the two passwords differ")
+            auth.create_first_admin(database, username, name, password)
+            st.session_state[_SESSION] = auth.sign_in(database, username, password)
+        except (ValueError, PermissionError, auth.AuthFailed) as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+
+def _sign_out() -> None:
+    from voc import auth
+
+    auth.sign_out(st.session_state.get(_SESSION), db.get())
+    st.session_state.clear()
+
+
+def sign_out_button(user) -> None:
+    with st.sidebar:
+        st.text(f"Signed in as {user.display_name} ({user.role})")
+        st.button("Sign out", key="auth_sign_out", icon=":material/logout:", on_click=_sign_out)

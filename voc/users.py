@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voc.navigation import ROLES
+from voc.privacy import needs_masking
 from voc.scope import Scope
 
 
@@ -25,7 +26,8 @@ class User:
 
     @property
     def scope(self) -> Scope:
-        return Scope(self.units)
+        """What this user may read: their units, with contact details masked unless their role needs them."""
+        return Scope(self.units, masked=needs_masking(self.role))
 
     @property
     def restricted(self) -> bool:
