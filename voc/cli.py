@@ -77,7 +77,17 @@ def _cmd_bench(args) -> int:
     if args.what == "pages":
         rows = bench.bench_pages(args.customers, args.db, args.repeats, progress=_progress_printer())
         bench.print_pages(rows, args.customers)
+    elif args.what == "import":
+        from voc.ingest import bench as ingest_bench
+
+        ingest_bench.print_import(ingest_bench.bench_import(args.rows, args.verbatims, progress=_progress_printer()))
     return 0
+
+
+def _cmd_import(args) -> int:
+    from voc.ingest import cli as ingest_cli
+
+    return ingest_cli.run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,8 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
     auth_cli.add_query_options(query)
     auth_cli.register(sub)
 
+    from voc.ingest import cli as ingest_cli
+
+    imp = sub.add_parser("import", help="import a CSV, Parquet or Excel file through a mapping (YAML)")
+    ingest_cli.add_arguments(imp)
+    imp.set_defaults(func=_cmd_import)
+
     bench = sub.add_parser("bench", help="print performance figures")
-    bench.add_argument("what", choices=("pages",))
+    bench.add_argument("what", choices=("pages", "import"))
+    bench.add_argument("--rows", type=int, default=1_000_000, help="import: structured rows")
+    bench.add_argument("--verbatims", type=int, default=100_000, help="import: verbatims to enrich")
     bench.add_argument("--customers", type=int, default=1_000_000)
     bench.add_argument("--repeats", type=int, default=3)
     bench.add_argument("--db", help="reuse or build this database (default data/bench-N.duckdb)")

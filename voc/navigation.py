@@ -25,6 +25,7 @@ PAGES = (
              ("analyst", "executive", "manager", "agent")),
     PageSpec("pages/listening_audit.py", "Listening audit", ":material/hearing:",
              ("analyst", "executive", "admin"), section="Programme"),
+    PageSpec("pages/data_import.py", "Data import", ":material/upload_file:", ("admin",), section="Programme"),
     PageSpec("pages/stories.py", "Stories", ":material/auto_stories:", ROLES, section="Stories"),
 )
 
