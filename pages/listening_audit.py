@@ -16,6 +16,14 @@ st.header("Sources", divider="gray")
 st.dataframe(aud.source_table(audit), hide_index=True, key="la_sources")
 for gap in audit.gaps:
     st.warning(gap, icon=":material/hearing_disabled:")
+st.subheader("Imports")
+loaded = ui.cached(aud.imports)(scope=scope)
+if loaded.empty:
+    st.info("No files have been imported into this database yet (the data was generated or loaded at build "
+            "time). An admin imports data on the Data import page or with `python -m voc import`.",
+            icon=":material/upload_file:")
+else:
+    st.dataframe(loaded, hide_index=True, key="la_imports")
 for by in ("segment", "unit_name"):
     spec, frame, note = aud.coverage_chart(audit, by)
     if spec is None:

@@ -274,3 +274,18 @@ def test_empty_scope_draws_empty_states(database):
     assert audit.coverage_chart(found, "segment")[0] is None and audit.mix_chart(found, "segment")[0] is None
     assert "cannot be found" in audit.silent_sentence(found)
     assert all(d.score == 0 for d in found.maturity)
+
+
+def test_imports_freshness_lists_each_imported_source(private_db_path, tmp_path):
+    """After one import, the audit's import table names its source, rows loaded and latest record."""
+    from tests.ingest_helpers import good_rows, write_survey
+    from voc import db
+    from voc.ingest import load
+
+    database = db.get(private_db_path)
+    assert audit.imports(database=database).empty
+    report = load.run(write_survey(tmp_path, good_rows(40)), database, now=dt.datetime(2026, 11, 1))
+    frame = audit.imports(database=database)
+    assert list(frame.source) == ["test_survey"]  # the mapping's source name
+    assert int(frame.last_rows_loaded.iloc[0]) == report.rows_loaded == 40
+    assert str(frame.latest_record.iloc[0])[:10] == "2026-10-28"  # EndDate of the newest of the 40 rows

@@ -317,3 +317,8 @@ def mix_sentence(audit: Audit) -> str:
     return (f"The respondents' segment mix {verdict} the active customer base "
             f"(chi-square {test.statistic:.1f}, {test.df} degrees of freedom, "
             f"{'p < 0.001' if test.p < 0.001 else f'p = {test.p:.3f}'}).")
+
+
+def imports(*, scope: Scope = ALL, database=None) -> pd.DataFrame:
+    """Freshness of loaded data per source: last import, who ran it, rows, latest record."""
+    return queries.run("imports_by_source", scope=scope, database=database)
