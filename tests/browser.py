@@ -60,13 +60,13 @@ def wait_for_app(page, timeout_ms: int = 90_000) -> None:
     page.wait_for_function(
         """() => {
             const w = document.querySelector('[data-testid="stStatusWidget"]');
-            return !w || !/Running|Connecting/i.test(w.innerText);
+            return !w || !/Running|Connecting|Stop/i.test(w.innerText);
         }""", timeout=timeout_ms)
     page.wait_for_timeout(700)  # let charts finish drawing
     page.wait_for_function(
         """() => {
             const w = document.querySelector('[data-testid="stStatusWidget"]');
-            return !w || !/Running|Connecting/i.test(w.innerText);
+            return !w || !/Running|Connecting|Stop/i.test(w.innerText);
         }""", timeout=timeout_ms)
 
 

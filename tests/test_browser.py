@@ -35,7 +35,7 @@ def shots():
 
 
 def open_as(browser, url: str, persona: users.User):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 3200})
     page = context.new_page()
     page.goto(url)
     wait_for_app(page)
@@ -45,7 +45,7 @@ def open_as(browser, url: str, persona: users.User):
 
 
 def go_to(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
     wait_for_app(page)
 
 

@@ -138,12 +138,20 @@ def current_user():
 def persona_switcher() -> None:
     from voc import users
 
+    names = [u.username for u in users.DEMO_PERSONAS]
+
+    def picked():
+        # the persona lives in its own state key: a widget's state is dropped when the page
+        # (and with it the widget's identity) changes, which a new persona's home page does
+        st.session_state[_PERSONA_KEY] = st.session_state["persona_pick"]
+        st.query_params.clear()
+
     with st.sidebar:
         st.markdown("**Demo mode** — pick who you are:")
         st.selectbox(
-            "Persona", [u.username for u in users.DEMO_PERSONAS], key=_PERSONA_KEY,
+            "Persona", names, index=names.index(st.session_state[_PERSONA_KEY]), key="persona_pick",
             format_func=lambda name: users.persona(name).display_name, label_visibility="collapsed",
-            on_change=lambda: st.query_params.clear(),
+            on_change=picked,
         )
 
 
