@@ -172,8 +172,16 @@ def _widget_filters(opts):
                        tuple(state.get("flt_source", ())), tuple(state.get("flt_stage", ())))
 
 
+def _set_filter_params(values: dict) -> None:
+    """Write the global filters into the URL, keeping a page's own keys (?story=, s_start=...)."""
+    from voc import filters as flt
+
+    kept = {k: v for k, v in st.query_params.to_dict().items() if k not in flt.URL_KEYS}
+    st.query_params.from_dict({**kept, **values})
+
+
 def _sync_url(opts) -> None:
-    st.query_params.from_dict(_widget_filters(opts).to_url())
+    _set_filter_params(_widget_filters(opts).to_url())
 
 
 def global_filters(user):
@@ -189,7 +197,7 @@ def global_filters(user):
         st.warning(message, icon=":material/link_off:")
     st.session_state["filters"] = chosen
     if raw != chosen.to_url():
-        st.query_params.from_dict(chosen.to_url())
+        _set_filter_params(chosen.to_url())
 
     state = st.session_state
     state["flt_period"] = chosen.preset

@@ -1,0 +1,203 @@
+-- returns: per org unit of one level (e.g. region, units below it rolled up), in a date range and in the previous range: the counts behind NPS, CSAT, CES, feedback volume, the share of feedback with text mentioning a theme (and of detractor answers mentioning it), late deliveries, first-contact resolution and churn (customers active at the start, churned within)
+-- grain: unit_id
+-- params: start date, end date, previous_start date, previous_end date, level varchar, theme varchar = null
+-- the previous range must end before the current one starts (rows are told apart by day >= $start);
+-- keep the measures in step with measures_by_segment_for_period.sql
+with recursive lineage(unit_id, ancestor_id) as (
+    select unit_id, unit_id from org_units
+    union all
+    select lineage.unit_id, parent.parent_id
+    from lineage
+    join org_units parent on parent.unit_id = lineage.ancestor_id
+    where parent.parent_id is not null
+),
+
+units_at_level as (
+    select lineage.unit_id, target.unit_id as group_id, target.name as group_name
+    from lineage
+    join org_units target on target.unit_id = lineage.ancestor_id
+    where target.level = $level
+),
+
+feedback as (
+    select *, day >= $start as is_current
+    from feedback_daily
+    where day between $start and $end or day between $previous_start and $previous_end
+),
+
+mentions as (
+    select unit_id, n, detractors, day >= $start as is_current
+    from theme_daily
+    where theme_id = $theme
+      and (day between $start and $end or day between $previous_start and $previous_end)
+),
+
+orders as (
+    select *, day >= $start as is_current
+    from orders_daily
+    where day between $start and $end or day between $previous_start and $previous_end
+),
+
+contacts as (
+    select *, day >= $start as is_current
+    from contacts_daily
+    where day between $start and $end or day between $previous_start and $previous_end
+),
+
+movements as (
+    select unit_id, day, signups, churned
+    from customer_daily
+    where day < $start
+),
+
+churn_events_in_range as (
+    select customer_id, unit_id, churned_at
+    from churn_events
+    where churned_at between $previous_start and $end
+),
+
+customer_signups as (
+    select customer_id, signup_at from customers
+),
+
+feedback_counts as (
+    select
+        u.group_id,
+        sum(n) filter (where is_current)                       as feedback_n,
+        sum(nps_n) filter (where is_current)                   as nps_n,
+        sum(promoters) filter (where is_current)               as promoters,
+        sum(detractors) filter (where is_current)              as detractors,
+        sum(csat_n) filter (where is_current)                  as csat_n,
+        sum(csat_satisfied) filter (where is_current)          as csat_satisfied,
+        sum(ces_n) filter (where is_current)                   as ces_n,
+        sum(ces_sum) filter (where is_current)                 as ces_sum,
+        sum(ces_sq_sum) filter (where is_current)              as ces_sq_sum,
+        sum(text_n) filter (where is_current)                  as text_n,
+        sum(n) filter (where not is_current)                   as previous_feedback_n,
+        sum(nps_n) filter (where not is_current)               as previous_nps_n,
+        sum(promoters) filter (where not is_current)           as previous_promoters,
+        sum(detractors) filter (where not is_current)          as previous_detractors,
+        sum(csat_n) filter (where not is_current)              as previous_csat_n,
+        sum(csat_satisfied) filter (where not is_current)      as previous_csat_satisfied,
+        sum(ces_n) filter (where not is_current)               as previous_ces_n,
+        sum(ces_sum) filter (where not is_current)             as previous_ces_sum,
+        sum(ces_sq_sum) filter (where not is_current)          as previous_ces_sq_sum,
+        sum(text_n) filter (where not is_current)              as previous_text_n
+    from feedback s
+    join units_at_level u on u.unit_id = s.unit_id
+    group by u.group_id
+),
+
+theme_counts as (
+    select
+        u.group_id,
+        sum(n) filter (where is_current)                       as theme_n,
+        sum(detractors) filter (where is_current)              as theme_detractors,
+        sum(n) filter (where not is_current)                   as previous_theme_n,
+        sum(detractors) filter (where not is_current)          as previous_theme_detractors
+    from mentions s
+    join units_at_level u on u.unit_id = s.unit_id
+    group by u.group_id
+),
+
+order_counts as (
+    select
+        u.group_id,
+        sum(n) filter (where is_current)                       as orders_n,
+        sum(delivered_n) filter (where is_current)             as delivered_n,
+        sum(late_n) filter (where is_current)                  as late_n,
+        sum(n) filter (where not is_current)                   as previous_orders_n,
+        sum(delivered_n) filter (where not is_current)         as previous_delivered_n,
+        sum(late_n) filter (where not is_current)              as previous_late_n
+    from orders s
+    join units_at_level u on u.unit_id = s.unit_id
+    group by u.group_id
+),
+
+contact_counts as (
+    select
+        u.group_id,
+        sum(n) filter (where is_current)                       as contacts_n,
+        sum(fcr_n) filter (where is_current)                   as fcr_n,
+        sum(n) filter (where not is_current)                   as previous_contacts_n,
+        sum(fcr_n) filter (where not is_current)               as previous_fcr_n
+    from contacts s
+    join units_at_level u on u.unit_id = s.unit_id
+    group by u.group_id
+),
+
+active_counts as (
+    select
+        u.group_id,
+        sum(signups - churned)                                 as active_at_start,
+        sum(signups - churned) filter (where day < $previous_start) as previous_active_at_start
+    from movements s
+    join units_at_level u on u.unit_id = s.unit_id
+    group by u.group_id
+),
+
+churn_counts as (
+    select
+        u.group_id,
+        count(*) filter (where e.churned_at >= $start and c.signup_at < $start)          as churned,
+        count(*) filter (where e.churned_at between $previous_start and $previous_end
+                           and c.signup_at < $previous_start)                            as previous_churned
+    from churn_events_in_range e
+    join customer_signups c on c.customer_id = e.customer_id
+    join units_at_level u on u.unit_id = e.unit_id
+    group by u.group_id
+),
+
+unit_groups as (
+    select distinct group_id, group_name from units_at_level
+)
+
+select
+    unit_groups.group_id as unit_id,
+    unit_groups.group_name as name,
+    cast(coalesce(f.feedback_n, 0) as bigint)                  as feedback_n,
+    cast(coalesce(f.nps_n, 0) as bigint)                       as nps_n,
+    cast(coalesce(f.promoters, 0) as bigint)                   as promoters,
+    cast(coalesce(f.detractors, 0) as bigint)                  as detractors,
+    cast(coalesce(f.csat_n, 0) as bigint)                      as csat_n,
+    cast(coalesce(f.csat_satisfied, 0) as bigint)              as csat_satisfied,
+    cast(coalesce(f.ces_n, 0) as bigint)                       as ces_n,
+    cast(coalesce(f.ces_sum, 0) as bigint)                     as ces_sum,
+    cast(coalesce(f.ces_sq_sum, 0) as bigint)                  as ces_sq_sum,
+    cast(coalesce(f.text_n, 0) as bigint)                      as text_n,
+    cast(coalesce(t.theme_n, 0) as bigint)                     as theme_n,
+    cast(coalesce(t.theme_detractors, 0) as bigint)            as theme_detractors,
+    cast(coalesce(o.orders_n, 0) as bigint)                    as orders_n,
+    cast(coalesce(o.delivered_n, 0) as bigint)                 as delivered_n,
+    cast(coalesce(o.late_n, 0) as bigint)                      as late_n,
+    cast(coalesce(k.contacts_n, 0) as bigint)                  as contacts_n,
+    cast(coalesce(k.fcr_n, 0) as bigint)                       as fcr_n,
+    cast(coalesce(a.active_at_start, 0) as bigint)             as active_at_start,
+    cast(coalesce(x.churned, 0) as bigint)                     as churned,
+    cast(coalesce(f.previous_feedback_n, 0) as bigint)         as previous_feedback_n,
+    cast(coalesce(f.previous_nps_n, 0) as bigint)              as previous_nps_n,
+    cast(coalesce(f.previous_promoters, 0) as bigint)          as previous_promoters,
+    cast(coalesce(f.previous_detractors, 0) as bigint)         as previous_detractors,
+    cast(coalesce(f.previous_csat_n, 0) as bigint)             as previous_csat_n,
+    cast(coalesce(f.previous_csat_satisfied, 0) as bigint)     as previous_csat_satisfied,
+    cast(coalesce(f.previous_ces_n, 0) as bigint)              as previous_ces_n,
+    cast(coalesce(f.previous_ces_sum, 0) as bigint)            as previous_ces_sum,
+    cast(coalesce(f.previous_ces_sq_sum, 0) as bigint)         as previous_ces_sq_sum,
+    cast(coalesce(f.previous_text_n, 0) as bigint)             as previous_text_n,
+    cast(coalesce(t.previous_theme_n, 0) as bigint)            as previous_theme_n,
+    cast(coalesce(t.previous_theme_detractors, 0) as bigint)   as previous_theme_detractors,
+    cast(coalesce(o.previous_orders_n, 0) as bigint)           as previous_orders_n,
+    cast(coalesce(o.previous_delivered_n, 0) as bigint)        as previous_delivered_n,
+    cast(coalesce(o.previous_late_n, 0) as bigint)             as previous_late_n,
+    cast(coalesce(k.previous_contacts_n, 0) as bigint)         as previous_contacts_n,
+    cast(coalesce(k.previous_fcr_n, 0) as bigint)              as previous_fcr_n,
+    cast(coalesce(a.previous_active_at_start, 0) as bigint)    as previous_active_at_start,
+    cast(coalesce(x.previous_churned, 0) as bigint)            as previous_churned
+from unit_groups
+left join feedback_counts f on f.group_id = unit_groups.group_id
+left join theme_counts t on t.group_id = unit_groups.group_id
+left join order_counts o on o.group_id = unit_groups.group_id
+left join contact_counts k on k.group_id = unit_groups.group_id
+left join active_counts a on a.group_id = unit_groups.group_id
+left join churn_counts x on x.group_id = unit_groups.group_id
+order by unit_groups.group_id
