@@ -17,11 +17,7 @@ if not s.has_data:
 
 st.subheader("What happened")
 for i, sentence in enumerate(s.sentences):
-    text, source = st.columns([8, 1], vertical_alignment="center")
-    text.markdown(sentence.markdown)
-    with source.popover("Source", icon=":material/info:", type="tertiary", key=f"ex_source_{i}"):
-        for line in sentence.provenance:
-            st.markdown("- " + narrate.escape_markdown(line.describe()))
+    ui.sentence(sentence, key=f"ex_source_{i}")
 
 for start in range(0, len(s.kpis), 3):
     for column, kpi in zip(st.columns(3), s.kpis[start:start + 3]):
@@ -57,3 +53,5 @@ if not s.cases.cases_total:
 else:
     for column, (label, value, help_text) in zip(st.columns(3), summary.case_tiles(s.cases)):
         column.metric(label, value, help=help_text, border=True)
+    if s.follow_up_value is not None:
+        ui.sentence(s.follow_up_value, key="ex_source_follow_up")

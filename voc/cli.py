@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest_cli.add_arguments(imp)
     imp.set_defaults(func=_cmd_import)
 
+    from voc.loop import cli as loop_cli
+
+    loop = sub.add_parser("loop", help="closed loop: open follow-up cases by the case rules, escalate overdue ones")
+    loop_cli.add_arguments(loop)
+    loop.set_defaults(func=loop_cli.run)
+
     bench = sub.add_parser("bench", help="print performance figures")
     bench.add_argument("what", choices=("pages", "import"))
     bench.add_argument("--rows", type=int, default=1_000_000, help="import: structured rows")

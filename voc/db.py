@@ -66,6 +66,10 @@ class Database:
     # Idle scoped cursors by scope key: setting up a scope's views costs tens of ms, so a cursor
     # is handed to one reader at a time and then kept for the next read under the same scope.
     _idle: OrderedDict = field(default_factory=OrderedDict)
+    # DuckDB 2.0 can let two overlapping transactions update the same keyed row and keep only the
+    # last (no conflict raised), so writes in this process run one at a time; with one writing
+    # process per file, a version check inside a write then sees every committed change.
+    _write_lock: threading.RLock = field(default_factory=threading.RLock)
     pool_size: int = 32
 
     def _open(self) -> None:
@@ -178,16 +182,17 @@ class Database:
         ``changes_data=False`` for writes no cached result depends on (the audit log, sign-in
         counters): they do not bump the generation, so they do not empty every cache.
         """
-        cur = self.cursor()
-        cur.execute("begin transaction")
-        try:
-            yield cur
-        except BaseException:
-            cur.execute("rollback")
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("rollback")
+                cur.close()
+                raise
+            cur.execute("commit")
             cur.close()
-            raise
-        cur.execute("commit")
-        cur.close()
         if changes_data:
             with self._lock:
                 self.generation += 1

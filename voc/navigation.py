@@ -25,13 +25,20 @@ PAGES = (
              ("analyst", "executive", "manager", "agent")),
     PageSpec("pages/listening_audit.py", "Listening audit", ":material/hearing:",
              ("analyst", "executive", "admin"), section="Programme"),
+    PageSpec("pages/follow_up_queue.py", "Follow-up queue", ":material/support_agent:",
+             ("agent", "manager", "admin"), section="Follow-up"),
+    PageSpec("pages/overdue_cases.py", "Overdue cases", ":material/assignment_late:",
+             ("manager", "executive", "analyst", "admin"), section="Follow-up"),
+    PageSpec("pages/initiatives.py", "You said, we did", ":material/campaign:",
+             ("analyst", "executive", "manager"), section="Follow-up"),
+    PageSpec("pages/case_rules.py", "Case rules", ":material/rule:", ("admin",), section="Follow-up"),
     PageSpec("pages/data_import.py", "Data import", ":material/upload_file:", ("admin",), section="Programme"),
     PageSpec("pages/stories.py", "Stories", ":material/auto_stories:", ROLES, section="Stories"),
 )
 
 # A page's home order per role: the role's home first.
 HOME = {"executive": "pages/executive_summary.py", "manager": "pages/unit_view.py",
-        "analyst": "pages/executive_summary.py", "agent": "pages/voice_explorer.py",
+        "analyst": "pages/executive_summary.py", "agent": "pages/follow_up_queue.py",
         "admin": "pages/executive_summary.py"}
 
 

@@ -42,6 +42,8 @@ PRIVATE_COLUMNS = {
     "customers": {"email": "email", "phone": "phone"},
     "feedback": {"text": "text"},
     "cases": {"root_cause": "text", "action_taken": "text"},
+    "case_events": {"note": "text"},
+    "loop_staff": {"email": "email"},
 }
 
 

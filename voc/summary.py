@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import altair as alt
 import pandas as pd
 
+from voc.loop import value
 from voc import charts, config, kpis, metrics, narrate, queries
 from voc.narrate import Measure, Provenance
 from voc.periods import Period
@@ -176,6 +177,7 @@ class Summary:
     units: pd.DataFrame
     themes: pd.DataFrame
     cases: CaseHealth
+    follow_up_value: narrate.Sentence | None = None  # what contacting detractors in time is worth
 
     @property
     def has_data(self) -> bool:
@@ -193,9 +195,10 @@ def build(period: Period, *, scope: Scope = ALL, database=None) -> Summary:
     sentences = narrative(period, headline, regions, theme_shifts(period, scope=why_scope, database=database),
                           operations(period, scope=why_scope, database=database), themes, scope=scope,
                           subject=subject)
+    cases = case_health(period, scope=scope, database=database)
+    follow_up = value.sentence(period, scope=scope, database=database) if cases.cases_total else None
     return Summary(period, headline, sentences, nps_trend(period, scope=scope, database=database),
-                   annotations(period, scope=scope, database=database), regions, themes,
-                   case_health(period, scope=scope, database=database))
+                   annotations(period, scope=scope, database=database), regions, themes, cases, follow_up)
 
 
 # ---- what the page draws ------------------------------------------------------------
@@ -276,7 +279,7 @@ def case_tiles(c: CaseHealth) -> list[tuple[str, str, str]]:
     contact = "—" if hours is None else (f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.1f} days")
     return [
         ("Open cases", f"{c.open_now:,}", f"follow-up cases not closed yet, of {c.cases_total:,} in all"),
-        ("Closed within SLA", sla_value, f"cases opened in the period that were closed by their due time, of the "
+        ("Closed by their due time", sla_value, f"cases opened in the period that were closed by their due time, of the "
                                          f"{sla.n:,} that are closed or past due (shown as a count below 30)"),
         ("Median time to first contact", contact, f"from opening to first contact, {c.contacted:,} of the "
                                                   f"{c.opened:,} cases opened in the period were contacted"),

@@ -113,6 +113,17 @@ def chart(spec, frame, *, key: str, note: str | None = None) -> None:
                           file_name=f"{key}.csv", mime="text/csv", key=f"{key}_download")
 
 
+def sentence(narrated, *, key: str) -> None:
+    """A narrated sentence (already Markdown-safe) with its provenance on demand."""
+    from voc.narrate import escape_markdown
+
+    text, source = st.columns([8, 1], vertical_alignment="center")
+    text.markdown(narrated.markdown)
+    with source.popover("Source", icon=":material/info:", type="tertiary", key=key):
+        for line in narrated.provenance:
+            st.markdown("- " + escape_markdown(line.describe()))
+
+
 def too_small(what: str, n: int) -> None:
     """Say that a group is too small instead of drawing it."""
     from voc import config

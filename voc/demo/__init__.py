@@ -31,6 +31,7 @@ from voc import db, migrate, rollups
 from voc.demo import simulate, truth
 from voc.demo.company import Calendar
 from voc.demo.simulate import Progress
+from voc.loop import demo_cases
 
 DEFAULT_END = dt.date(2026, 10, 31)
 
@@ -68,7 +69,9 @@ def build(path: str | os.PathLike, customers: int = 20_000, seed: int = 7, end: 
     con = db.create(building)
     try:
         incident_ids = simulate.run(con, np.random.default_rng(seed), cal, customers, report)
-        report(simulate.SIMULATION_SHARE, "Rebuilding rollups")
+        report(simulate.SIMULATION_SHARE, "Playing out the follow-up cases")
+        loop_truth = demo_cases.generate(con, seed=seed, end=cal.end)
+        report(simulate.SIMULATION_SHARE + 0.01, "Rebuilding rollups")
         rollups.rebuild(con)
         for key, value in (("kind", "demo"), ("demo_seed", str(seed)), ("demo_customers", str(customers))):
             migrate.set_meta(con, key, value)
@@ -80,6 +83,7 @@ def build(path: str | os.PathLike, customers: int = 20_000, seed: int = 7, end: 
         raise
     con.close()
     result = truth.build(seed, customers, cal, incident_ids)
+    result["effects"].append(loop_truth)
     os.replace(building, path)
     # A WAL left by the replaced file (e.g. by a crashed app) would stop DuckDB opening the new one.
     _wal(path).unlink(missing_ok=True)
