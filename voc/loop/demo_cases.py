@@ -117,13 +117,8 @@ def generate(con, seed: int = 7, end: dt.date = dt.date(2026, 10, 31)) -> dict:
         assigner = owners.RoundRobin(con, opened.min().to_pydatetime() if len(found) else cut)
         ids = [f"CS-{i:07d}" for i in range(1, len(found) + 1)]
         cases, terms = rules.plan_cases(found, opened.astype("datetime64[us]"), assigner, calendars, ids)
-        cases, events, truth = _play(rng, con, cases, found, cut, start, end)
+        cases, truth = _play(rng, con, cases, found, cut, start, end)
         rules.insert_cases(con, cases, terms, "system:rules")
-        con.register("demo_case_events", events)
-        con.execute("insert into case_events (case_id, unit_id, occurred_at, actor, kind, channel, outcome, note, "
-                    "version) select case_id, unit_id, occurred_at, actor, kind, channel, outcome, note, version "
-                    "from demo_case_events order by occurred_at, case_id")
-        con.unregister("demo_case_events")
         assigner.save(con)
         con.execute("insert or replace into meta values ('demo_case_effect', ?)", [json.dumps(truth)])
         con.commit()
@@ -138,8 +133,23 @@ def _py(series: pd.Series) -> list:
     return [None if pd.isna(v) else v.to_pydatetime() for v in series]
 
 
+EVENT_COLUMNS = ["case_id", "unit_id", "occurred_at", "actor", "kind", "channel", "outcome", "note", "version"]
+FLUSH_EVERY = 200_000  # events are written in batches so that memory stays bounded at a million cases
+
+
+def _flush(con, events: list) -> None:
+    """Write the events gathered so far into case_events and forget them."""
+    if not events:
+        return
+    con.register("demo_case_events", pd.DataFrame(events, columns=EVENT_COLUMNS))
+    con.execute(f"insert into case_events ({', '.join(EVENT_COLUMNS)}) select {', '.join(EVENT_COLUMNS)} "
+                "from demo_case_events order by occurred_at, case_id")
+    con.unregister("demo_case_events")
+    events.clear()
+
+
 def _play(rng, con, cases: pd.DataFrame, found: pd.DataFrame, cut: dt.datetime, start: dt.date, end: dt.date):
-    """Contact times, attempts, resolutions and closing for every case; events as a frame."""
+    """Contact times, attempts, resolutions and closing for every case; events written as they come."""
     churn = _query(con, "churn_dates_by_customer")
     churned_at = cases[["customer_id"]].merge(churn, how="left", on="customer_id").churned_at
     opened_day = cases.opened_at.dt.normalize()
@@ -214,15 +224,16 @@ def _play(rng, con, cases: pd.DataFrame, found: pd.DataFrame, cut: dt.datetime, 
             for key, value in zip(closing, (cause, action, informed, done)):
                 closing[key][i] = value
         version_of[i] = version
+        if len(events) >= FLUSH_EVERY:
+            _flush(con, events)
+    _flush(con, events)
     out = cases.assign(first_contact_at=pd.to_datetime(pd.Series(first_contact, dtype="datetime64[us]")),
                        status=status, version=version_of, updated_at=pd.to_datetime(pd.Series(updated)),
                        root_cause=closing["root_cause"], action_taken=closing["action_taken"],
                        customer_informed=pd.array(closing["customer_informed"], dtype="boolean"),
                        closed_at=pd.to_datetime(pd.Series(closing["closed_at"], dtype="datetime64[us]")))
-    frame = pd.DataFrame(events, columns=["case_id", "unit_id", "occurred_at", "actor", "kind", "channel", "outcome",
-                                          "note", "version"])
     detractor = found.rule_id.eq("detractor").to_numpy()
-    return out, frame, _truth(group, known, detractor, cases, still_open.to_numpy())
+    return out, _truth(group, known, detractor, cases, still_open.to_numpy())
 
 
 def _truth(group, known, detractor, cases, still_open) -> dict:
