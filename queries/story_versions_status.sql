@@ -1,13 +1,26 @@
--- returns: whether the story publishing table (story_versions) exists, and its row count
+-- returns: story versions published in the studio (files in stories/ are version 0, not counted) and recorded reads
 -- grain: one row
 -- params: none
-with story_tables as (
-    select estimated_size
-    from duckdb_tables()
-    where table_name = 'story_versions' and schema_name = 'main' and database_name = current_database()
+with published as (
+    select
+        count(*)             as versions,
+        count(distinct slug) as stories
+    from story_versions
+    where status = 'published'
+),
+
+reads as (
+    select
+        count(*)                 as reads,
+        count(distinct username) as readers
+    from story_reads
 )
 
 select
-    count(*) > 0                                    as has_story_versions,
-    cast(coalesce(sum(estimated_size), 0) as bigint) as story_versions
-from story_tables
+    published.versions > 0 as has_story_versions,
+    published.versions     as story_versions,
+    published.stories      as studio_stories,
+    reads.reads            as story_reads,
+    reads.readers          as story_readers
+from published
+cross join reads

@@ -247,15 +247,20 @@ def test_story_publishing_not_set_up(current):
     assert current.stories.startswith("Story publishing is not set up yet")
 
 
-def test_story_versions_are_counted_when_the_table_exists(private_db_path):
+def test_published_story_versions_and_reads_are_counted(private_db_path):
     con = duckdb.connect(str(private_db_path))
-    con.execute("create table story_versions (story_id varchar, version integer)")
-    con.execute("insert into story_versions values ('a', 1), ('a', 2), ('b', 1)")
+    con.execute("insert into story_versions values "
+                "('a', 1, 'published', 'x', 'ana', now(), now(), 0), ('a', 2, 'published', 'x', 'ana', now(), now(), 1), "
+                "('b', 1, 'published', 'x', 'ana', now(), now(), 0), ('b', 2, 'draft', 'x', 'ana', now(), null, 1)")
+    con.execute("insert into story_reads values ('a', 2, 'erin', now()), ('a', 2, 'erin', now()), "
+                "('b', 0, 'rafael', now())")
     con.close()
     db = voc.db.get(private_db_path)
     row = queries.run("story_versions_status", database=db).iloc[0]
-    assert bool(row.has_story_versions) and int(row.story_versions) == 3
-    assert audit.report(CURRENT, TODAY, database=db).stories.startswith("3 story versions published")
+    assert bool(row.has_story_versions) and int(row.story_versions) == 3  # the draft is not counted
+    assert (int(row.studio_stories), int(row.story_reads), int(row.story_readers)) == (2, 3, 2)
+    assert audit.report(CURRENT, TODAY, database=db).stories == (
+        "3 story versions published in the studio (2 stories); 2 people opened a story (3 reads recorded).")
 
 
 def test_maturity_of_the_fixture(current):

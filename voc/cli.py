@@ -125,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     loop_cli.add_arguments(loop)
     loop.set_defaults(func=loop_cli.run)
 
+    from voc import story_cli
+
+    story = sub.add_parser("story", help="export a published story to HTML or PDF; publish; list versions")
+    story_cli.add_arguments(story)
+    story.set_defaults(func=story_cli.run)
+
     bench = sub.add_parser("bench", help="print performance figures")
     bench.add_argument("what", choices=("pages", "import"))
     bench.add_argument("--rows", type=int, default=1_000_000, help="import: structured rows")

@@ -50,7 +50,7 @@ def _write_json(path: Path, payload: dict) -> None:
 
 
 # Modules whose import registers job handlers (imported lazily by the process running jobs).
-HANDLER_MODULES: list[str] = ["voc.auth_cli", "voc.ingest.load", "voc.loop.cli"]
+HANDLER_MODULES: list[str] = ["voc.auth_cli", "voc.ingest.load", "voc.loop.cli", "voc.story_cli"]
 
 
 def _load_handlers() -> None:

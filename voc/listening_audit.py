@@ -197,7 +197,9 @@ def report(period: Period, today: dt.date, *, scope: Scope = ALL, database=None)
     cases = run("cases_sla_for_period", start=period.start, end=end).iloc[0].astype(int).to_dict()
     initiatives = _initiative_results(run("initiatives_by_initiative", end=end, days=COVERAGE_DAYS))
     story = run("story_versions_status").iloc[0]
-    stories = (f"{int(story.story_versions):,} story versions published; readership is not tracked yet."
+    stories = (f"{int(story.story_versions):,} story versions published in the studio "
+               f"({int(story.studio_stories):,} stories); {int(story.story_readers):,} people opened a story "
+               f"({int(story.story_reads):,} reads recorded)."
                if story.has_story_versions else
                "Story publishing is not set up yet: insight reaches people only through these pages.")
     answered = int(respondents.respondents.sum())  # min(): a customer whose segment changed may count twice

@@ -34,6 +34,7 @@ PAGES = (
     PageSpec("pages/case_rules.py", "Case rules", ":material/rule:", ("admin",), section="Follow-up"),
     PageSpec("pages/data_import.py", "Data import", ":material/upload_file:", ("admin",), section="Programme"),
     PageSpec("pages/stories.py", "Stories", ":material/auto_stories:", ROLES, section="Stories"),
+    PageSpec("pages/story_studio.py", "Story studio", ":material/edit_note:", ("analyst", "admin"), section="Stories"),
 )
 
 # A page's home order per role: the role's home first.
