@@ -3,6 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
+from voc import story_store
 from voc import narrate, stories, ui
 
 user, filters, scope = ui.context()
@@ -35,6 +36,7 @@ story = entry.story
 audience = stories.choose_audience(user.role, story, st.query_params.get("audience"))
 raw = stories.from_url(st.query_params.to_dict())
 found = ui.cached(stories.show)(story.slug, audience, tuple(sorted(raw.items())), entry.digest, scope=rights)
+story_store.record_read(None, story.slug, entry.version, user)
 
 st.page_link("pages/stories.py", label="All stories", icon=":material/arrow_back:", query_params=back)
 st.title(story.title)

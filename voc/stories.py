@@ -47,32 +47,33 @@ def parse(text: str, slug: str = "story") -> Story:
 @dataclass(frozen=True)
 class Entry:
     slug: str
-    path: Path
+    version: int  # 0: the file in stories/; above: the studio's latest published version
     digest: str
     story: Story | None
     error: StoryError | None
 
 
-@lru_cache(maxsize=4)
-def _load(directory: Path, stamp: tuple) -> dict[str, Entry]:
+@lru_cache(maxsize=16)
+def _load(texts: tuple[tuple[str, int, str], ...], stamp: tuple) -> dict[str, Entry]:
     found = {}
-    for path in sorted(directory.glob("*.md")):
-        text = path.read_text(encoding="utf-8")
+    for slug, version, text in texts:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         try:
-            found[path.stem] = Entry(path.stem, path, digest, _parse(text, path.stem), None)
+            found[slug] = Entry(slug, version, digest, _parse(text, slug), None)
         except StoryError as exc:
-            found[path.stem] = Entry(path.stem, path, digest, None, exc)
+            found[slug] = Entry(slug, version, digest, None, exc)
     return found
 
 
-def catalog(directory: Path | None = None) -> dict[str, Entry]:
-    """Every story file by slug, parsed or with its error; re-read when a file (or a query) changes."""
-    directory = Path(directory or config.STORIES_DIR)
+def catalog(directory: Path | None = None, database=None) -> dict[str, Entry]:
+    """Every story by slug — the files in stories/, overridden by the studio's latest published
+    version of the same slug — parsed or with its error; re-parsed when a text or a query changes."""
+    from voc import story_store
+
+    texts = tuple((p.slug, p.version, p.text) for p in story_store.published(database, directory))
     queries_dir = Path(config.QUERIES_DIR)
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(directory.glob("*.md"))) + tuple(
-        (p.name, p.stat().st_mtime_ns) for p in sorted(queries_dir.glob("*.sql")))
-    return _load(directory, stamp)
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(queries_dir.glob("*.sql")))
+    return _load(texts, stamp)
 
 
 def audience_for(role: str) -> str:
