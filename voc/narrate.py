@@ -180,6 +180,11 @@ def change(measure: Measure, change: Change, *, source: Provenance, subject: str
                         "whether it changed.", topic, False, prov)
     if change.significant:
         return Sentence(f"{label}{where} {_movement(measure, change, since)}.", topic, True, prov)
+    if change.current.n < config.MIN_GROUP_SIZE:  # never a precise figure for a tiny group
+        return Sentence(f"{label}{where} rests on only {change.current.n:,} answers in this period (at least "
+                        f"{config.MIN_GROUP_SIZE} needed): too few to show a figure, and the data cannot tell yet "
+                        "whether it changed.",
+                        topic, False, prov)
     if not change.testable:
         n, n_prev = change.current.n, change.previous.n
         return Sentence(f"{label}{where} is {_with_moe(measure, change)}, but with {n:,} answers now and "

@@ -33,6 +33,8 @@ PAGES = (
              ("analyst", "executive", "manager"), section="Follow-up"),
     PageSpec("pages/case_rules.py", "Case rules", ":material/rule:", ("admin",), section="Follow-up"),
     PageSpec("pages/data_import.py", "Data import", ":material/upload_file:", ("admin",), section="Programme"),
+    PageSpec("pages/admin_users.py", "Users", ":material/group:", ("admin",), section="Admin"),
+    PageSpec("pages/audit_log.py", "Audit log", ":material/policy:", ("admin",), section="Admin"),
     PageSpec("pages/stories.py", "Stories", ":material/auto_stories:", ROLES, section="Stories"),
     PageSpec("pages/story_studio.py", "Story studio", ":material/edit_note:", ("analyst", "admin"), section="Stories"),
 )

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import json
+
 import duckdb
 
 from voc.privacy import PRIVATE_COLUMNS, mask_sql
@@ -75,9 +77,9 @@ class Scope:
     @property
     def key(self) -> str:
         """A stable string that identifies the scope in cache keys."""
-        units = "*" if self.units is None else ",".join(sorted(self.units))
-        parts = [units, self.focus or "*"] + [",".join(getattr(self, n)) for n in FILTER_COLUMNS]
-        return "|".join(parts) + ("|masked" if self.masked else "")
+        units = None if self.units is None else sorted(self.units)
+        parts = [units, self.focus] + [list(getattr(self, n)) for n in FILTER_COLUMNS] + [self.masked]
+        return json.dumps(parts, ensure_ascii=False)  # unambiguous whatever the ids contain
 
 
 ALL = Scope()

@@ -87,6 +87,10 @@ def kpi_tile(column, kpi) -> None:
     """One KPI tile: value (± margin of error), change and its verdict."""
     change = kpi.change
     current = change.current
+    if kpi.unit in ("pts", "%", "/7") and current.value is not None and not current.enough:
+        column.metric(kpi.label, "too few answers", help=f"{kpi.help}. Only {current.n:,} answers: fewer than "
+                      f"{config.MIN_GROUP_SIZE}, so no figure is shown for this selection.", border=True)
+        return
     value = format_value(current.value, kpi.unit)
     if current.moe is not None and kpi.unit in ("pts", "%", "/7") and current.value is not None:
         value += f" ± {current.moe:.1f}" if kpi.unit != "/7" else f" ± {current.moe:.2f}"
