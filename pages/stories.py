@@ -39,10 +39,10 @@ found = ui.cached(stories.show)(story.slug, audience, tuple(sorted(raw.items()))
 story_store.record_read(None, story.slug, entry.version, user)
 
 st.page_link("pages/stories.py", label="All stories", icon=":material/arrow_back:", query_params=back)
-st.title(story.title)
+st.title(esc(story.title))
 st.caption(esc(story.summary) + " Stories have their own period and unit (below); the sidebar filters do not apply.")
 for message in found.messages:
-    st.warning(message, icon=":material/link_off:")
+    st.warning(esc(message), icon=":material/link_off:")
 for key, value in stories.url_fixes(raw, found.params).items():  # the URL keeps only valid values
     if value is None:
         del st.query_params[key]

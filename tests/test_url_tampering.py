@@ -195,6 +195,36 @@ def test_the_baseline_is_the_managers_own_region(tamper_db):
     assert (compare.nps_n.iloc[0], compare.nps.iloc[0]) == (30, -30.0)   # 6 promoters, 15 detractors of 30
 
 
+@pytest.mark.parametrize("persona, params", [
+    (MANAGER, {"period": "custom", "start": "1900-01-01", "end": "2999-12-31"}),
+    ("demo-bu-manager", {"period": "custom", "start": "2026-08-03", "end": "2026-10-31"}),  # bu_cn data ends 10-20
+])
+def test_a_custom_period_beyond_the_data_falls_back(unchanged, persona, params):
+    at = run_page(HOME, params, persona)
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("value", ["![p](https://evil.example/pixel.png)", "[Sign in again](https://evil.example)",
+                                   LONG])
+def test_echoed_values_are_escaped_and_clipped(unchanged, value):
+    at = run_page("pages/voice_explorer.py", {"unit": value})
+    text = warnings(at)
+    assert "outside what you may see" in text
+    assert "](" not in text and len(text) < 400
+
+
+def test_refused_links_are_logged_once_per_session(unchanged):
+    with unchanged.read() as cur:
+        before = cur.execute("select count(*) from audit_log where action = 'url_refused'").fetchone()[0]
+    at = run_page("pages/voice_explorer.py", {"unit": "canada"})
+    at.run()                                                                 # a rerun does not log twice
+    with unchanged.read() as cur:
+        rows = cur.execute("select actor, target, outcome, detail from audit_log where action = 'url_refused' "
+                           "order by id").fetchall()
+    assert len(rows) == before + 1
+    assert rows[-1][:3] == (MANAGER, "unit", "refused") and "canada" in rows[-1][3]
+
+
 # ---------------------------------------------------------------------------------- stories
 
 WEST_STORY = "us-west-delivery-crisis"
@@ -237,6 +267,22 @@ def test_tampered_story_links_fall_back_with_a_message(unchanged, params, messag
     else:                                                # fell back to the story's defaults, US West
         assert shown == story_baseline()
         assert at.query_params.get("s_unit") in (None, "us_west")
+
+
+@pytest.mark.parametrize("params", [{"s_start": "[Sign in again](https://evil.example)"},
+                                    {"s_unit": "![p](https://evil.example/pixel.png)"}])
+def test_echoed_story_values_are_escaped(unchanged, params):
+    text = warnings(run_story({"story": WEST_STORY, **params}))
+    assert "is not a date" in text or "outside what you may see" in text
+    assert "](" not in text
+
+
+@pytest.mark.parametrize("params", [{"story": WEST_STORY, "s_start": "0001-01-01", "s_end": "0001-01-05"},
+                                    {"story": "shanghai-app-redesign", "s_days": "1" + "0" * 19}])
+def test_out_of_range_story_parameters_fall_back(unchanged, params):
+    at = run_story(params)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.warning
 
 
 def test_a_story_written_about_another_region_is_shown_for_the_managers_own(unchanged):

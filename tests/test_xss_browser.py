@@ -216,3 +216,16 @@ def test_case_page_with_a_payload_verbatim_and_note(app, browser, shots):
     finally:
         w.close()
 
+
+def test_a_link_cannot_make_the_browser_fetch_an_image(app, browser, shots):
+    pixel = app["url"] + "/xss-pixel.png"
+    w = Watched(browser, app["url"], users.DEMO_PERSONAS[0])
+    try:
+        w.page.goto(app["url"] + "/?unit=" + urllib.parse.quote(f"![p]({pixel})"))
+        wait_for_app(w.page)
+        w.page.screenshot(path=str(shots / "xss__unit_image.png"), full_page=True)
+        assert w.page.get_by_text("outside what you may see", exact=False).count() >= 1
+        assert not [r for r in w.requests if r.startswith(pixel)]
+        assert w.page.locator(f"img[src^='{pixel}']").count() == 0
+    finally:
+        w.close()

@@ -105,7 +105,7 @@ def recent(database=None, limit: int = 100, scope: Scope = ALL, *, action: str |
     rights = scope.rights()
     with database.read(rights) as cur:
         restriction = ""
-        if not rights.is_all:
+        if rights.units is not None:  # limited to some org units (masking is irrelevant here)
             cur.execute(VISIBLE_USERS_SQL)
             restriction = RESTRICTION
         frame = cur.execute(RECENT_SQL.format(restriction=restriction),

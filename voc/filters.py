@@ -116,6 +116,12 @@ def options(user: User, database=None) -> Options:
     return Options(tuple(_tree_order(units)), values("segment"), values("source"), values("stage"), first, last)
 
 
+def echo(value: str, limit: int = 40) -> str:
+    """A refused value as a message repeats it: printable characters only, clipped (a link can hold anything)."""
+    value = "".join(ch for ch in str(value) if ch.isprintable())
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
 def _first(raw: Mapping, key: str) -> str | None:
     value = raw.get(key)
     if isinstance(value, (list, tuple)):
@@ -140,6 +146,8 @@ def parse(raw: Mapping, opts: Options) -> tuple[Filters, list[str]]:
         try:
             start = dt.date.fromisoformat(_first(raw, "start") or "")
             end = dt.date.fromisoformat(_first(raw, "end") or "")
+            if start.year < 1900 or end.year > 2999:
+                raise ValueError("out of range")
             period = Period(start, end)
             if opts.first_day and opts.last_day and (end < opts.first_day or start > opts.last_day):
                 messages.append(f"The period {period.label()} has no data (data runs from {opts.first_day} "
@@ -150,12 +158,12 @@ def parse(raw: Mapping, opts: Options) -> tuple[Filters, list[str]]:
                             "before end); showing the last 90 days instead.")
             preset, period = DEFAULT_PRESET, base.period
     else:
-        messages.append(f"Unknown period '{preset}' in the link; showing the last 90 days instead.")
+        messages.append(f"Unknown period '{echo(preset)}' in the link; showing the last 90 days instead.")
         preset = DEFAULT_PRESET
 
     unit = _first(raw, "unit")
     if unit is not None and opts.unit(unit) is None:
-        messages.append(f"The org unit '{unit}' in the link does not exist or is outside what you may see; "
+        messages.append(f"The org unit '{echo(unit)}' in the link does not exist or is outside what you may see; "
                         "showing all your units instead.")
         unit = None
 
@@ -166,6 +174,6 @@ def parse(raw: Mapping, opts: Options) -> tuple[Filters, list[str]]:
         allowed = getattr(opts, attr)
         bad = [v for v in values if v not in allowed]
         if bad:
-            messages.append(f"Unknown {key} value(s) {', '.join(repr(b) for b in bad)} in the link were ignored.")
+            messages.append(f"Unknown {key} value(s) {', '.join(repr(echo(b)) for b in bad[:5])} in the link were ignored.")
         chosen[attr] = tuple(sorted(v for v in set(values) if v in allowed))
     return Filters(preset, period, unit, **chosen), messages

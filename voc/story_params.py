@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from voc import queries
+from voc.filters import echo
 from voc.scope import ALL, Scope
 from voc.story_format import Story, resolve_date
 
@@ -54,6 +55,9 @@ def _descendants(units: pd.DataFrame, roots) -> set[str]:
     return found
 
 
+MAX_INTEGER = 36_500  # the largest whole-number parameter a link may set (100 years of days)
+
+
 def _fallback_unit(p, opts: Options, scope: Scope) -> tuple[str | None, str | None]:
     allowed = {u[0] for u in opts.units}
     if p.default in allowed or p.default is None:
@@ -73,12 +77,15 @@ def resolve(story: Story, raw: Mapping, opts: Options, scope: Scope = ALL) -> tu
     for p in story.params:
         text = raw.get(p.name)
         text = None if text in (None, "") else str(text)
+        echoed = echo(text) if text is not None else text
         if p.type == "date":
             default = resolve_date(p.default, data_end)
             try:
                 values[p.name] = dt.date.fromisoformat(text) if text else default
+                if not 1900 <= values[p.name].year <= 2999:
+                    raise ValueError("out of range")
             except ValueError:
-                messages.append(f"'{text}' is not a date (YYYY-MM-DD) for {p.label}; using {default}.")
+                messages.append(f"'{echoed}' is not a date (YYYY-MM-DD) for {p.label}; using {default}.")
                 values[p.name] = default
         elif p.type == "unit":
             default, note = _fallback_unit(p, opts, scope)
@@ -90,20 +97,23 @@ def resolve(story: Story, raw: Mapping, opts: Options, scope: Scope = ALL) -> tu
                 values[p.name] = text
             else:
                 shown = opts.names.get(default, "all your units") if default else "all your units"
-                messages.append(f"The org unit '{text}' does not exist or is outside what you may see; showing "
+                messages.append(f"The org unit '{echoed}' does not exist or is outside what you may see; showing "
                                 f"{shown} instead.")
                 values[p.name] = default
         elif p.type in ("segment", "theme"):
             allowed = opts.segments if p.type == "segment" else tuple(opts.themes)
             if text is not None and text not in allowed:
-                messages.append(f"Unknown {p.type} '{text}' for {p.label}; using {p.default or 'none'}.")
+                messages.append(f"Unknown {p.type} '{echoed}' for {p.label}; using {p.default or 'none'}.")
                 text = None
             values[p.name] = text or p.default
         elif p.type == "integer":
             try:
                 values[p.name] = int(text) if text is not None else p.default
+                if text is not None and not 0 <= values[p.name] <= MAX_INTEGER:
+                    raise ValueError("out of range")
             except ValueError:
-                messages.append(f"'{text}' is not a whole number for {p.label}; using {p.default}.")
+                messages.append(f"'{echoed}' is not a whole number from 0 to {MAX_INTEGER:,} for {p.label}; "
+                                f"using {p.default}.")
                 values[p.name] = p.default
         else:
             values[p.name] = text if text is not None else p.default

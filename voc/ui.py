@@ -13,6 +13,7 @@ import threading
 import streamlit as st
 
 from voc import config, db, jobs
+from voc.narrate import escape_markdown
 from voc.scope import Scope
 
 _build_lock = threading.Lock()
@@ -199,17 +200,36 @@ def _sync_url(opts) -> None:
     _set_filter_params(_widget_filters(opts).to_url())
 
 
+def refused_link(user, values: dict, messages) -> None:
+    """Audit the values of a link that were refused (``url_refused``), once per session and values:
+    a rerun of the same page, or the URL it was rewritten to, does not log again."""
+    from voc import audit_log
+
+    values = {str(k): str(v) for k, v in values.items()}
+    key = tuple(sorted((k, v[:200]) for k, v in values.items()))
+    seen = st.session_state.setdefault("_refused_links", set())
+    if not values or key in seen:
+        return
+    seen.add(key)
+    audit_log.record(db.get(), user, "url_refused", ",".join(sorted(values)),
+                     {"values": values, "messages": list(messages)}, "refused")
+
+
 def global_filters(user):
     """Sidebar filters bound to the URL; returns valid ``Filters`` (never raises on a bad URL)."""
     from voc import filters as flt
 
     opts = cached(flt.options)(user)
     raw = {key: st.query_params.get(key) for key in flt.URL_KEYS if key in st.query_params}
+    from_link = bool(raw)
     if not raw and "filters" in st.session_state:  # page switches drop the query string
         raw = st.session_state["filters"].to_url()
     chosen, messages = flt.parse(raw, opts)
     for message in messages:
-        st.warning(message, icon=":material/link_off:")
+        st.warning(escape_markdown(message), icon=":material/link_off:")
+    if messages and from_link:
+        used = chosen.to_url()
+        refused_link(user, {k: v for k, v in raw.items() if used.get(k) != v}, messages)
     st.session_state["filters"] = chosen
     if raw != chosen.to_url():
         _set_filter_params(chosen.to_url())
@@ -228,8 +248,10 @@ def global_filters(user):
         st.selectbox("Period", list(flt.PRESETS) + ["custom"], key="flt_period", on_change=sync,
                      format_func=lambda k: flt.PRESETS[k][0] if k in flt.PRESETS else "Custom range")
         if chosen.preset == "custom":
+            # a shared link may reach beyond this reader's data: widen the bounds rather than fail
             st.date_input("Date range", key="flt_range", on_change=sync,
-                          min_value=opts.first_day, max_value=opts.last_day)
+                          min_value=min(filter(None, (opts.first_day, chosen.period.start))),
+                          max_value=max(filter(None, (opts.last_day, chosen.period.end))))
         st.selectbox("Org unit", [""] + list(names), key="flt_unit", on_change=sync,
                      format_func=lambda k: names.get(k, "All my units") if k else "All my units")
         st.multiselect("Segment", list(opts.segments), key="flt_segment", on_change=sync, placeholder="All")
