@@ -161,6 +161,7 @@ def _check_role(role: str) -> None:
         raise ValueError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
 
 
+# Formatted into SQL below: a constant column list, never user input (values are always bound).
 _COLUMNS = ("username, display_name, role, units, disabled, failed_attempts, locked_until, "
             "created_at, updated_at, version")
 

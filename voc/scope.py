@@ -104,7 +104,7 @@ def apply(cur: duckdb.DuckDBPyConnection, scope: Scope, catalog: str) -> None:
     """Shadow every scoped table on ``cur`` with a view limited to ``scope``."""
     if scope.is_all:
         return
-    cat = _quote(catalog)
+    cat = _quote(catalog)  # identifiers (catalog, table names) are quoted; every value is a bound parameter
     cur.execute("create temp table scope_units (unit_id varchar primary key)")
     if scope.units is None:
         cur.execute(f"insert into temp.scope_units select unit_id from {cat}.main.org_units")
