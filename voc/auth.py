@@ -250,6 +250,7 @@ def _change(database, actor: User, action: str, username: str, assignments: str,
                                  "and username <> ?", [name]).fetchone()[0]
             if others == 0:
                 raise ValueError(f"{name!r} is the last enabled admin; make another admin first")
+        # ``assignments`` is a literal SET clause written by the callers in this module; values are bound
         cur.execute(f"update users set {assignments}, updated_at = ?, version = version + 1 where username = ?",
                     [*values, at, name])
         audit_log.record(cur, actor, action, name, detail, at=at)
