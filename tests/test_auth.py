@@ -169,8 +169,8 @@ def test_wrong_and_unknown_users_get_the_same_message(db, ana):
     with pytest.raises(auth.AuthFailed) as unknown:
         auth.authenticate(db, "nobody", "not the password", now_at=T0)
     assert str(wrong.value) == str(unknown.value) == auth.WRONG
-    assert [(r[0], r[3]["reason"], r[4]) for r in audit_rows(db, "sign_in")] == [
-        ("ana", "wrong password", "failed"), ("nobody", "unknown user", "failed")]
+    assert [(r[0], r[2], r[3]["reason"], r[4]) for r in audit_rows(db, "sign_in")] == [
+        ("ana", "ana", "wrong password", "failed"), (auth.UNKNOWN_ACTOR, "nobody", "unknown user", "failed")]
     assert user_row(db, "ana")[3] == 1
 
 

@@ -40,6 +40,7 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 ARGON2ID_HASH = re.compile(r"^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$")
 WRONG = "Wrong username or password."
 LOCKED = "Too many failed attempts: this account is locked for {minutes} minutes. An admin can unlock it."
+UNKNOWN_ACTOR = "(unknown user)"  # actor of a failed sign-in under a name no account has
 
 # argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): a sign-in costs about
 # 0.2 s of one core, and a burst of attempts cannot exhaust the server's memory. Hashes made
@@ -308,7 +309,9 @@ def authenticate(database, username: str, password: str, *, now_at: dt.datetime 
         password = password[:MAX_PASSWORD_LENGTH] + "\0"  # never matches; still costs one verification
     ok = _verify(row[-1] if row else None, password)
     if row is None:
-        audit_log.record(database, name or "(blank)", "sign_in", name, {"reason": "unknown user"}, "failed", at=at)
+        # the typed name is the target, never the actor: an unknown name must not read as a real actor
+        audit_log.record(database, UNKNOWN_ACTOR, "sign_in", name or "(blank)", {"reason": "unknown user"},
+                         "failed", at=at)
         raise AuthFailed(WRONG)
     account = _account(row[:-1])
     if account.disabled:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from voc import charts, config, maturity, metrics, queries
+from voc import charts, config, csv_export, maturity, metrics, queries
 from voc.periods import Period
 from voc.scope import ALL, Scope
 from voc.stats import Estimate, compare
@@ -243,7 +243,7 @@ def silent_customer_list(period: Period, *, scope: Scope = ALL, database=None) -
 
 
 def silent_customer_csv(period: Period, *, scope: Scope = ALL, database=None) -> bytes:
-    return silent_customer_list(period, scope=scope, database=database).to_csv(index=False).encode("utf-8")
+    return csv_export.frame_csv(silent_customer_list(period, scope=scope, database=database))
 
 
 # ---- what the page draws: charts with titles that state their finding -------------------------

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from voc import queries
+from voc import csv_export, queries
 from voc.periods import Period
 from voc.scope import ALL, Scope
 
@@ -38,7 +38,6 @@ _JOINER = "\u2060"
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # every other ASCII punctuation mark is backslash-escaped (CommonMark allows it for all of them)
 _PUNCTUATION = set("!\"#$%'()*+,-./:;=?@[\\]^_`{|}~")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -183,25 +182,16 @@ def meta_line(row, theme_labels: dict[str, str] | None = None) -> str:
 
 # ---- download ----------------------------------------------------------------------------
 
-def _defuse(value):
-    """Spreadsheet formula injection guard: a cell starting like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_frame(results: Results) -> pd.DataFrame:
     frame = results.rows.copy()
     frame["themes"] = [";".join(theme_ids(t)) for t in frame["themes"]]
-    for column in ("text", "customer_id", "segment", "journey_stage", "themes"):
-        frame[column] = frame[column].map(_defuse)
     return frame
 
 
 def csv_bytes(period: Period, criteria: Criteria, *, scope: Scope = ALL, database=None) -> bytes:
     """The verbatims ``criteria`` select (newest first, at most CSV_LIMIT) as UTF-8 CSV with a BOM (Excel)."""
     results = search(period, criteria, CSV_LIMIT, scope=scope, database=database)
-    return export_frame(results).to_csv(index=False).encode("utf-8-sig")
+    return csv_export.frame_csv(export_frame(results), excel_bom=True)
 
 
 def csv_note(total: int) -> str:
@@ -210,4 +200,4 @@ def csv_note(total: int) -> str:
                 f"(at most {CSV_LIMIT:,} rows per file): narrow the period or filters for the rest.")
     what = "the 1 matching verbatim" if total == 1 else f"all {total:,} matching verbatims"
     return (f"The download holds {what} (at most {CSV_LIMIT:,} rows per file). "
-            "Cells that would start a spreadsheet formula are prefixed with an apostrophe.")
+            + csv_export.NOTE)

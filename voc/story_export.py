@@ -30,7 +30,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from voc import audit_log, stories, story_store
+from voc import audit_log, csv_export, stories, story_store
 from voc import db as dbmod
 from voc.story_blocks import Rendered
 from voc.story_format import parse
@@ -104,7 +104,7 @@ def chart_svg(chart, prefix: str) -> str:
 
 
 def _csv_link(frame, key: str, note: bool) -> str:
-    data = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
+    data = base64.b64encode(csv_export.frame_csv(frame)).decode("ascii")
     return (f'<span class="csv">{" · " if note else ""}<a download="{html.escape(key)}.csv" '
             f'href="data:text/csv;charset=utf-8;base64,{data}">Download the data (CSV)</a></span>')
 

@@ -114,7 +114,9 @@ def chart(spec, frame, *, key: str, note: str | None = None) -> None:
     left, right = st.columns([3, 1])
     if note:
         left.caption(note)
-    right.download_button("Download data (CSV)", frame.to_csv(index=False).encode("utf-8"),
+    from voc.csv_export import frame_csv
+
+    right.download_button("Download data (CSV)", frame_csv(frame),
                           file_name=f"{key}.csv", mime="text/csv", key=f"{key}_download")
 
 

@@ -5,11 +5,11 @@
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-import pyarrow.csv as pcsv
+
+from voc import csv_export
 
 REJECT_SCHEMA = pa.schema([("row", pa.int64()), ("table", pa.string()), ("reasons", pa.string()),
                            ("record", pa.string())])
@@ -89,9 +89,7 @@ class Report:
         return "\n".join(lines)
 
     def rejects_csv(self) -> bytes:
-        sink = io.BytesIO()
-        pcsv.write_csv(self.rejects, sink)
-        return sink.getvalue()
+        return csv_export.frame_csv(self.rejects.to_pandas())
 
     def to_dict(self, max_rejects: int = 200) -> dict:
         return {"source": self.source, "file": self.file, "policy": self.policy, "status": self.status,
