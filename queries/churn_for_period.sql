@@ -5,10 +5,6 @@ with movements as (
     select * from customer_daily
 ),
 
-customers_at_start as (
-    select customer_id from customers where signup_at < $start
-),
-
 before_start as (
     select cast(coalesce(sum(signups) - sum(churned), 0) as bigint) as active_at_start
     from movements
@@ -17,9 +13,9 @@ before_start as (
 
 within as (
     select count(*) as churned
-    from churn_events
+    from customer_facts
     where churned_at between $start and $end
-      and customer_id in (select customer_id from customers_at_start)
+      and signup_at < $start
 )
 
 select

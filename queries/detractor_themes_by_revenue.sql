@@ -1,43 +1,35 @@
 -- returns: non-positive themes mentioned in detractor answers (NPS 0-6) in a date range: mentions, customers, and the annualised revenue of those customers at risk (latest answer in the range a detractor, not churned by its end)
 -- grain: theme_id
 -- params: start date, end date
-with answers as (
-    select feedback_id, customer_id, nps, submitted_at, themes
-    from feedback
+-- answer_drivers carries each answer's customer key, the revenue of the answer's month and the churn date
+with mentions as (
+    select feedback_id, customer_key, unnest(themes) as theme_id
+    from answer_drivers
+    where submitted_at >= $start and submitted_at < $end + interval 1 day
+      and nps <= 6 and themes is not null
+),
+
+latest as (  -- only for the customers who mentioned a theme in a detractor answer
+    select
+        customer_key,
+        arg_max(nps, submitted_at)                    as nps,
+        arg_max_null(month_revenue, submitted_at)     as monthly_revenue,
+        any_value(churned_at)                         as churned_at
+    from answer_drivers
     where submitted_at >= $start and submitted_at < $end + interval 1 day
       and nps is not null
-),
-
-mentions as (
-    select feedback_id, customer_id, unnest(themes) as theme_id
-    from answers
-    where nps <= 6 and themes is not null
-),
-
-latest as (
-    select
-        customer_id,
-        arg_max(nps, submitted_at)                             as nps,
-        cast(date_trunc('month', max(submitted_at)) as date)   as month
-    from answers
-    where customer_id is not null
-    group by customer_id
-),
-
-churned as (
-    select customer_id from churn_events where churned_at <= $end
+      and customer_key in (select customer_key from mentions)
+    group by customer_key
 ),
 
 at_risk as (
-    select latest.customer_id, 12 * revenue.amount as annual_revenue
+    select customer_key, 12 * monthly_revenue as annual_revenue
     from latest
-    left join revenue
-        on revenue.customer_id = latest.customer_id and revenue.month = latest.month
-    where latest.nps <= 6 and latest.customer_id not in (select customer_id from churned)
+    where nps <= 6 and (churned_at is null or churned_at > $end)
 ),
 
 theme_mentions as (
-    select theme_id, count(distinct feedback_id) as mentions, count(distinct customer_id) as customers
+    select theme_id, count(distinct feedback_id) as mentions, count(distinct customer_key) as customers
     from mentions
     group by theme_id
 ),
@@ -47,8 +39,8 @@ theme_revenue as (
         mentioners.theme_id,
         count(*) as at_risk_customers,
         coalesce(sum(at_risk.annual_revenue), 0) as revenue_at_risk
-    from (select distinct theme_id, customer_id from mentions where customer_id is not null) mentioners
-    join at_risk on at_risk.customer_id = mentioners.customer_id
+    from (select distinct theme_id, customer_key from mentions where customer_key is not null) mentioners
+    join at_risk on at_risk.customer_key = mentioners.customer_key
     group by mentioners.theme_id
 )
 

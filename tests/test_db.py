@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 import voc.db
+import voc.rollups
 from voc import migrate
 from voc.scope import Scope
 
@@ -79,6 +80,23 @@ def test_reopening_is_idempotent(private_db_path):
     con = duckdb.connect(str(private_db_path))
     assert migrate.current(con) == migrate.latest()
     assert con.execute("select count(*) from feedback").fetchone()[0] == 416
+    con.close()
+
+
+def test_rollups_defined_by_another_release_are_rebuilt_on_open(private_db_path):
+    """A file whose rollups an older release built (another digest) gets this release's rollups on open."""
+    con = duckdb.connect(str(private_db_path))
+    con.execute("drop table case_outcomes")
+    con.execute("delete from feedback_daily")
+    migrate.set_meta(con, "rollups_digest", "older-release")
+    con.close()
+    db = voc.db.get(private_db_path)
+    with db.read() as cur:
+        assert cur.execute("select sum(n) from feedback_daily").fetchone()[0] == 416
+        assert cur.execute("select count(*) from case_outcomes").fetchone()[0] > 0
+    db.close()
+    con = duckdb.connect(str(private_db_path))
+    assert migrate.get_meta(con, "rollups_digest") == voc.rollups.digest()
     con.close()
 
 

@@ -145,3 +145,18 @@ def test_unknown_unit_filter_is_refused(private_db_path):
     database = db.get(private_db_path)
     with pytest.raises(ValueError, match="no org unit"):
         rules.save(database, ADMIN, rules.Rule("x_rule", "X", "low_csat", 2, unit_filter="atlantis"))
+
+
+def test_opened_cases_get_their_outcome_rows_as_a_full_rebuild_would(private_db_path):
+    """What followed each case lives in the case_outcomes rollup: cases the rules open get their rows in
+    the same transaction, equal to the rows a full rollup rebuild computes."""
+    from voc import rollups
+
+    database, applied = open_september(private_db_path)
+    outcome_sql = ("select case_id, unit_id, case_nps, churned_at, next_nps, monthly_revenue_after "
+                   "from case_outcomes order by case_id")
+    added = rows(database, outcome_sql)
+    assert len(added) == rows(database, "select count(*) from cases where customer_id is not null")[0][0] >= 41
+    with database.write() as cur:
+        rollups.rebuild(cur)
+    assert rows(database, outcome_sql) == added

@@ -23,7 +23,7 @@ import math
 
 import pytest
 
-from voc import db
+from voc import db, rollups
 from voc.loop import value
 
 AS_OF = dt.date(2026, 10, 31)
@@ -56,6 +56,7 @@ def history(private_db_path):
         for customer, day in EXTRA_CHURN.items():
             unit = cur.execute("select unit_id from customers where customer_id = ?", [customer]).fetchone()[0]
             cur.execute("insert into churn_events values (?, ?, ?, 'test')", [customer, unit, day])
+        rollups.rebuild(cur)  # as every load does: what followed each case is measured in a rollup
     return database
 
 
@@ -119,6 +120,7 @@ def test_a_large_enough_difference_is_called_with_its_size(private_db_path):
             if i in (0, 1) or 40 <= i < 52:
                 cur.execute("insert into churn_events values (?, 'us_east', ?, 'test')",
                             [customer, (opened + dt.timedelta(days=30)).date()])
+        rollups.rebuild(cur)  # as every load does
     v = value.build(AS_OF, database=database)
     churn = v.effect["churn"]
     se = math.sqrt(0.05 * 0.95 / 40 + 0.30 * 0.70 / 40) * 100

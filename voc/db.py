@@ -21,6 +21,7 @@ How writers and readers share the file (DESIGN.md section 6):
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -30,10 +31,12 @@ from pathlib import Path
 
 import duckdb
 
-from voc import config, migrate
+from voc import config, migrate, rollups
 from voc.rollups import definitions as rollup_definitions
 from voc.scope import ALL, Scope
 from voc.scope import apply as apply_scope
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseMissing(RuntimeError):
@@ -87,6 +90,8 @@ class Database:
             ) from exc
         try:
             migrate.upgrade(con)
+            if rollups.ensure_current(con):
+                log.info("Rebuilt the rollups of %s: they were defined by another release", self.path)
         except Exception:
             con.close()  # release the file lock before reporting
             raise

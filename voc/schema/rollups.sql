@@ -95,12 +95,27 @@ select r.month, r.unit_id, coalesce(c.segment, 'unknown') as segment,
 from revenue r left join customers c using (customer_id)
 group by all;
 
+-- One row per customer with a small integer key, so that per-customer work groups and joins
+-- on integers rather than text, and with the customer's churn date.
+create or replace table customer_facts as
+select
+    row_number() over (order by c.customer_id)::integer as customer_key,
+    c.customer_id,
+    c.unit_id,
+    c.segment,
+    c.signup_at,
+    e.churned_at
+from customers c
+left join churn_events e using (customer_id);
+
 -- One row per scored answer with the operational facts of the order or contact it is about,
--- so that driver analysis does not join answers to the raw orders and contacts per read.
+-- the customer's revenue in the month of the answer and churn date, so that driver analysis
+-- and revenue at risk do not join answers to the raw orders, contacts and revenue per read.
 create or replace table answer_drivers as
 select
     f.feedback_id,
     f.customer_id,
+    cf.customer_key,
     f.submitted_at,
     f.unit_id,
     coalesce(f.segment, 'unknown')                   as segment,
@@ -111,9 +126,55 @@ select
     list_distinct(f.themes)                          as themes,
     case when o.delivered_at is not null then o.delivered_at > o.promised_at end as late_delivery,
     k.wait_seconds,
-    k.resolved_first_contact
+    k.resolved_first_contact,
+    r.amount                                         as month_revenue,
+    cf.churned_at
 from feedback f
 left join orders o on o.order_id = f.interaction_id
 left join contacts k on k.contact_id = f.interaction_id
+left join customer_facts cf on cf.customer_id = f.customer_id
+left join revenue r on r.customer_id = f.customer_id and r.month = cast(date_trunc('month', f.submitted_at) as date)
 where f.nps is not null or f.csat is not null
 order by f.submitted_at;
+
+-- What followed each follow-up case: the customer's churn date, their next NPS answer within
+-- 180 days of the opening and their average monthly revenue in the two calendar months after
+-- it, so that the value of following up does not join cases to answers and revenue per read.
+-- Rebuilt with the others after a load; cases opened in between get their rows when they are
+-- opened (voc.rollups.add_case_outcomes runs this same SELECT over the new cases alone).
+create or replace table case_outcomes as
+with opened as (
+    select c.case_id, c.unit_id, c.customer_id, c.opened_at, f.nps as case_nps
+    from cases c
+    join feedback f on f.feedback_id = c.feedback_id
+    where c.customer_id is not null
+),
+
+later as (
+    select o.case_id, arg_min(f.nps, f.submitted_at) as next_nps
+    from opened o
+    join feedback f on f.customer_id = o.customer_id and f.nps is not null
+        and f.submitted_at > o.opened_at and f.submitted_at <= o.opened_at + interval 180 day
+    group by o.case_id
+),
+
+revenue_after as (
+    select o.case_id, sum(r.amount) / 2.0 as monthly
+    from opened o
+    join revenue r on r.customer_id = o.customer_id
+        and r.month > date_trunc('month', o.opened_at)
+        and r.month <= date_trunc('month', o.opened_at) + interval 2 month
+    group by o.case_id
+)
+
+select
+    o.case_id,
+    o.unit_id,
+    o.case_nps,
+    e.churned_at,
+    l.next_nps,
+    coalesce(ra.monthly, 0)                          as monthly_revenue_after
+from opened o
+left join churn_events e on e.customer_id = o.customer_id
+left join later l on l.case_id = o.case_id
+left join revenue_after ra on ra.case_id = o.case_id;
