@@ -13,7 +13,8 @@ at_risk_themes as (
 
 fresh as (
     select
-        f.feedback_id, f.customer_id, f.unit_id, f.submitted_at, f.nps, f.csat, f.sentiment,
+        f.feedback_id, f.customer_id, f.unit_id, f.submitted_at, f.nps, f.csat, f.sentiment, f.source,
+        f.journey_stage,
         coalesce(f.segment, c.segment)                                      as segment,
         coalesce(list_has_any(f.themes, (select theme_ids from at_risk_themes)), false) as on_at_risk_theme
     from feedback f
@@ -32,7 +33,8 @@ customer_value as (
 
 matches as (
     select
-        fr.feedback_id, fr.customer_id, fr.unit_id, fr.submitted_at, r.rule_id, r.name as rule_name, r.kind,
+        fr.feedback_id, fr.customer_id, fr.unit_id, fr.segment, fr.source, fr.journey_stage, fr.submitted_at,
+        r.rule_id, r.name as rule_name, r.kind,
         r.rank, r.priority, r.sla_hours, r.business_hours, r.escalate_share, r.owner
     from fresh fr
     join case_rules r on r.enabled
@@ -55,8 +57,8 @@ ranked as (
 )
 
 select
-    feedback_id, customer_id, unit_id, submitted_at, rule_id, rule_name, kind, priority, sla_hours,
-    business_hours, escalate_share, owner
+    feedback_id, customer_id, unit_id, segment, source, journey_stage, submitted_at, rule_id, rule_name, kind,
+    priority, sla_hours, business_hours, escalate_share, owner
 from ranked
 where pick = 1
 order by submitted_at, feedback_id

@@ -1,10 +1,8 @@
 -- returns: closed-loop follow-up health: cases ever, open now, and of the cases opened in a date range how many were due or closed, closed by their due time, contacted, and the median hours to first contact
 -- grain: one row
 -- params: start date, end date
-with follow_ups as (
-    select cases.*
-    from cases
-    join feedback on feedback.feedback_id = cases.feedback_id
+with follow_ups as (  -- cases carry their answer's segment, source and stage: the reader's filters apply
+    select * from cases
 ),
 
 opened as (

@@ -325,14 +325,16 @@ insert into churn_events values
     ('sh030', 'shanghai',    date '2026-11-05', 'price');
 
 -- ---------------------------------------------------------------- cases, initiatives, annotations
-insert into cases values
+insert into cases (case_id, feedback_id, customer_id, unit_id, rule, owner, priority, status, opened_at, due_at,
+                   first_contact_at, closed_at, root_cause, action_taken, customer_informed, version, updated_at,
+                   segment, source, journey_stage) values
     ('case-1', 'nps-cur-uw030', 'uw030', 'us_west', 'detractor_follow_up', 'alice', 'high', 'closed',
      timestamp '2026-09-30 11:00:00', timestamp '2026-10-02 11:00:00', timestamp '2026-10-01 09:00:00',
      timestamp '2026-10-03 17:00:00', 'late_delivery', 'Refunded the shipping fee', true, 3,
-     timestamp '2026-10-03 17:00:00'),
+     timestamp '2026-10-03 17:00:00', 'family', 'survey', 'relationship'),
     ('case-2', 'fb-d03', 'uw005', 'us_west', 'billing_complaint', null, 'urgent', 'open',
      timestamp '2026-08-03 08:00:00', timestamp '2026-08-04 08:00:00', null, null, null, null, null, 1,
-     timestamp '2026-08-03 08:00:00');
+     timestamp '2026-08-03 08:00:00', 'plus', 'ticket', 'billing');
 
 insert into initiatives values
     ('ini-1', 'Faster West deliveries', 'late_delivery', 'us_west', date '2026-10-01', null,

@@ -100,6 +100,18 @@ def test_rollups_defined_by_another_release_are_rebuilt_on_open(private_db_path)
     con.close()
 
 
+def test_cases_of_an_older_file_get_their_answers_segment_source_and_stage(private_db_path):
+    """Migration 006 on a file with cases: each case takes the filters of the answer that opened it."""
+    con = duckdb.connect(str(private_db_path))
+    for column in ("segment", "source", "journey_stage"):
+        con.execute(f"alter table cases drop column {column}")
+    migrate.set_meta(con, "schema_version", "5")
+    assert migrate.upgrade(con) == migrate.latest()
+    assert con.execute("select case_id, segment, source, journey_stage from cases order by case_id").fetchall() == [
+        ("case-1", "family", "survey", "relationship"), ("case-2", "plus", "ticket", "billing")]
+    con.close()
+
+
 def test_a_newer_schema_version_is_refused(private_db_path):
     con = duckdb.connect(str(private_db_path))
     newer = migrate.latest() + 1

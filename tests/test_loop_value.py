@@ -40,10 +40,14 @@ def _insert_cases(cur, customers, contact_hours, owner):
         opened, unit = cur.execute("select submitted_at, unit_id from feedback where feedback_id = ?",
                                    [feedback_id]).fetchone()
         contact = None if contact_hours is None else opened + dt.timedelta(hours=contact_hours)
-        cur.execute("insert into cases values (?, ?, ?, ?, 'detractor', ?, 'high', 'closed', ?, ?, ?, ?, "
+        cur.execute(f"insert into cases ({CASE_FIELDS}) values (?, ?, ?, ?, 'detractor', ?, 'high', 'closed', ?, ?, ?, ?, "
                     "'carrier_delay', 'Called', true, 3, ?)",
                     [f"v-{customer}", feedback_id, customer, unit, owner, opened, opened + dt.timedelta(hours=24),
                      contact, opened + dt.timedelta(days=3), opened + dt.timedelta(days=3)])
+
+
+CASE_FIELDS = ("case_id, feedback_id, customer_id, unit_id, rule, owner, priority, status, opened_at, due_at, "
+               "first_contact_at, closed_at, root_cause, action_taken, customer_informed, version, updated_at")
 
 
 @pytest.fixture
@@ -113,7 +117,7 @@ def test_a_large_enough_difference_is_called_with_its_size(private_db_path):
                         "submitted_at, nps) values (?, ?, 'us_east', 'plus', 'survey', true, ?, 2)",
                         [f"vt-fb-{i}", customer, opened])
             contact = opened + dt.timedelta(hours=3) if i < 40 else None
-            cur.execute("insert into cases values (?, ?, ?, 'us_east', 'detractor', 'agent-c', 'high', 'closed', "
+            cur.execute(f"insert into cases ({CASE_FIELDS}) values (?, ?, ?, 'us_east', 'detractor', 'agent-c', 'high', 'closed', "
                         "?, ?, ?, ?, 'other', 'Called', true, 2, ?)",
                         [f"vt-case-{i}", f"vt-fb-{i}", customer, opened, opened + dt.timedelta(hours=24), contact,
                          opened + dt.timedelta(days=2), opened + dt.timedelta(days=2)])

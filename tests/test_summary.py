@@ -140,6 +140,10 @@ def test_case_health(database, expected):
     assert (before.cases_total, before.opened, before.median_hours_to_contact) == (2, 0, None)
     east = summary.case_health(expected["current"], scope=Scope.of("us_east"), database=database)
     assert east.cases_total == 0
+    # a case carries the source, segment and stage of the answer that opened it: the reader's filters apply
+    tickets = summary.case_health(expected["current"], scope=Scope().narrow(sources=["ticket"]), database=database)
+    surveys = summary.case_health(expected["current"], scope=Scope().narrow(sources=["survey"]), database=database)
+    assert (tickets.cases_total, tickets.open_now, surveys.cases_total, surveys.open_now) == (1, 1, 1, 0)
 
 
 def test_narrative_for_the_company(company, expected):

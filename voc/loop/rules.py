@@ -36,7 +36,7 @@ DEFAULT_LOOKBACK = dt.timedelta(days=3)
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 CASE_COLUMNS = ["case_id", "feedback_id", "customer_id", "unit_id", "rule", "owner", "priority", "status",
                 "opened_at", "due_at", "first_contact_at", "closed_at", "root_cause", "action_taken",
-                "customer_informed", "version", "updated_at"]
+                "customer_informed", "version", "updated_at", "segment", "source", "journey_stage"]
 
 
 class RuleChanged(Exception):
@@ -134,7 +134,7 @@ def plan_cases(candidates: pd.DataFrame, opened_at: pd.Series, assigner: owners.
         due = sla.due_at(opened, float(r.sla_hours), business_hours=bool(r.business_hours),
                          calendar=calendars.get(r.unit_id, sla.DEFAULT_CALENDAR))
         rows.append([case_id, r.feedback_id, r.customer_id, r.unit_id, r.rule_id, owner, r.priority, "open",
-                     opened, due, None, None, None, None, None, 1, opened])
+                     opened, due, None, None, None, None, None, 1, opened, r.segment, r.source, r.journey_stage])
         terms.append([case_id, r.unit_id, float(r.sla_hours), bool(r.business_hours), float(r.escalate_share)])
     cases = pd.DataFrame(rows, columns=CASE_COLUMNS)
     sla_rows = pd.DataFrame(terms, columns=["case_id", "unit_id", "sla_hours", "business_hours", "escalate_share"])
