@@ -124,11 +124,13 @@ def apply(cur: duckdb.DuckDBPyConnection, scope: Scope, catalog: str) -> None:
     for name, values in scope.filters().items():
         cur.execute(f"create temp table scope_{name} (value varchar primary key)")
         cur.execute(f"insert into temp.scope_{name} select unnest(?::varchar[])", [list(values)])
+    whole_company = scope.units is None and scope.focus is None
     for table, columns in table_columns(cur, catalog).items():
         # unit names up the tree, and events logged for a parent unit (a company-wide price change),
         # are visible to everyone below; every other table shows only the scope's own units
         allowed = "temp.scope_visible_units" if table in ANCESTOR_VISIBLE else "temp.scope_units"
-        conditions = [f"unit_id in (select unit_id from {allowed})"]
+        # a company-wide reader sees every unit: no unit condition to pay for on every row read
+        conditions = [] if whole_company else [f"unit_id in (select unit_id from {allowed})"]
         for name in scope.filters():
             column = FILTER_COLUMNS[name]
             if column in columns:
@@ -138,7 +140,9 @@ def apply(cur: duckdb.DuckDBPyConnection, scope: Scope, catalog: str) -> None:
         if scope.masked and private:
             columns_sql = "* replace (" + ", ".join(
                 f"{mask_sql(_quote(c), kind)} as {_quote(c)}" for c, kind in private.items()) + ")"
+        if not conditions and columns_sql == "*":
+            continue  # nothing to limit or mask in this table for this reader
+        where = f" where {' and '.join(conditions)}" if conditions else ""
         cur.execute(
-            f"create temp view {_quote(table)} as select {columns_sql} from {cat}.main.{_quote(table)} "
-            f"where {' and '.join(conditions)}"
+            f"create temp view {_quote(table)} as select {columns_sql} from {cat}.main.{_quote(table)}{where}"
         )
