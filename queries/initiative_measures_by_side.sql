@@ -50,14 +50,13 @@ mentions as (
     group by all
 ),
 
-active as (
-    select u.initiative_id, u.side, u.area, count(*) as active_at_start,
-           count(*) filter (where e.churned_at between a.from_day and a.to_day) as churned
+active as (  -- customer_cohorts: customers by unit, signup day and churn day
+    select u.initiative_id, u.side, u.area, sum(c.customers) as active_at_start,
+           coalesce(sum(c.customers) filter (where c.churned_at between a.from_day and a.to_day), 0) as churned
     from in_area u
     join areas a using (initiative_id, side, area)
-    join customers c on c.unit_id = u.unit_id and c.signup_at < a.from_day
-    left join churn_events e on e.customer_id = c.customer_id
-    where e.churned_at is null or e.churned_at >= a.from_day
+    join customer_cohorts c on c.unit_id = u.unit_id and c.signup_at < a.from_day
+    where c.churned_at is null or c.churned_at >= a.from_day
     group by all
 )
 

@@ -1,15 +1,10 @@
 -- returns: customers of a date range grouped by exposure (among customers with an order in the range: a late delivery or not; with a contact: a long wait or not; all: an incident in their unit or not) and by the NPS group of their latest answer, with the counts behind NPS, churn (in the range and the churn_days after it, bounded by the data) and average monthly revenue
 -- grain: dimension, grp
 -- params: start date, end date, long_wait_seconds integer, churn_days integer
-with customers as (
-    select customer_id, unit_id
-    from customers
+with customers as (  -- customer_facts: one row per customer with its churn date
+    select customer_id, unit_id, churned_at
+    from customer_facts
     where signup_at <= $end
-),
-
-churn as (
-    select customer_id, churned_at
-    from churn_events
 ),
 
 orders_in_range as (
@@ -62,10 +57,9 @@ horizon as (
 ),
 
 active as (
-    select c.customer_id, c.unit_id
-    from customers c
-    left join churn e on e.customer_id = c.customer_id
-    where e.churned_at is null or e.churned_at >= $start
+    select customer_id, unit_id, churned_at
+    from customers
+    where churned_at is null or churned_at >= $start
 ),
 
 flags as (
@@ -78,7 +72,7 @@ flags as (
         r.nps,
         case when r.nps >= 9 then 'promoter' when r.nps >= 7 then 'passive'
              when r.nps is not null then 'detractor' end              as nps_group,
-        e.churned_at is not null and e.churned_at <= h.churn_until    as churned,
+        a.churned_at is not null and a.churned_at <= h.churn_until    as churned,
         v.monthly_revenue
     from active a
     cross join horizon h
@@ -86,7 +80,6 @@ flags as (
     left join contacts_in_range k on k.customer_id = a.customer_id
     left join incident_units i on i.unit_id = a.unit_id
     left join answers r on r.customer_id = a.customer_id
-    left join churn e on e.customer_id = a.customer_id
     left join revenue_in_range v on v.customer_id = a.customer_id
 ),
 
@@ -118,7 +111,7 @@ select
     coalesce(sum(g.monthly_revenue), 0)::double                       as revenue_sum,
     coalesce(sum(g.monthly_revenue * g.monthly_revenue), 0)::double   as revenue_sq_sum,
     any_value(h.churn_until)                                          as churn_until,
-    (select count(*) > 0 from churn)                                  as churn_loaded
+    (select count(*) > 0 from churn_events)                           as churn_loaded
 from grouped g
 cross join horizon h
 group by g.dimension, g.grp

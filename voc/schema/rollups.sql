@@ -108,6 +108,13 @@ select
 from customers c
 left join churn_events e using (customer_id);
 
+-- Customers counted by unit, segment, signup day and churn day: who was active at a date and who
+-- of them churned in a window, without reading a row per customer.
+create or replace table customer_cohorts as
+select unit_id, segment, signup_at, churned_at, count(*) as customers
+from customer_facts
+group by all;
+
 -- One row per scored answer with the operational facts of the order or contact it is about,
 -- the customer's revenue in the month of the answer and churn date, so that driver analysis
 -- and revenue at risk do not join answers to the raw orders, contacts and revenue per read.
