@@ -38,3 +38,18 @@ def test_the_rejected_rows_report_is_defused():
     out = read(report.rejects_csv())
     assert out.loc[0, "reasons"] == "'=1+1 is not a score"
     assert out.loc[0, "record"] == '{"Q2": "=HYPERLINK(1)"}'  # JSON text starts with a brace: inert
+
+
+def test_production_settings_leave_export_to_the_apps_own_buttons():
+    """Streamlit's production settings are on (issue 5): no tracebacks or developer menu for viewers,
+    XSRF protection, and no table-toolbar CSV export that would bypass the formula guard above."""
+    import tomllib
+
+    from voc import config
+
+    settings = tomllib.loads((config.ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert settings["client"]["showErrorDetails"] == "none"
+    assert settings["client"]["toolbarMode"] == "viewer"
+    assert settings["client"]["disableDataExport"] is True
+    assert settings["server"]["enableXsrfProtection"] is True
+    assert settings["browser"]["gatherUsageStats"] is False
