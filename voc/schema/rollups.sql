@@ -75,26 +75,6 @@ from (
 )
 group by all;
 
-create or replace table respondent_monthly as
-with answers as (
-    select cast(date_trunc('month', submitted_at) as date) as month, customer_id, unit_id,
-           coalesce(segment, 'unknown') as segment, nps, submitted_at
-    from feedback
-    where nps is not null and customer_id is not null
-)
-select a.month, a.customer_id, a.unit_id, a.segment,
-       arg_max(a.nps, a.submitted_at) as last_nps,
-       max(a.submitted_at)            as last_at,
-       any_value(r.amount)            as monthly_revenue
-from answers a left join revenue r on r.customer_id = a.customer_id and r.month = a.month
-group by a.month, a.customer_id, a.unit_id, a.segment;
-
-create or replace table revenue_monthly as
-select r.month, r.unit_id, coalesce(c.segment, 'unknown') as segment,
-       count(*) as paying, sum(r.amount) as amount
-from revenue r left join customers c using (customer_id)
-group by all;
-
 -- One row per customer with a small integer key, so that per-customer work groups and joins
 -- on integers rather than text, and with the customer's churn date.
 create or replace table customer_facts as
@@ -107,6 +87,30 @@ select
     e.churned_at
 from customers c
 left join churn_events e using (customer_id);
+
+create or replace table respondent_monthly as
+with answers as (
+    select cast(date_trunc('month', submitted_at) as date) as month, customer_id, unit_id,
+           coalesce(segment, 'unknown') as segment, nps, submitted_at
+    from feedback
+    where nps is not null and customer_id is not null
+)
+select a.month, a.customer_id, a.unit_id, a.segment,
+       arg_max(a.nps, a.submitted_at) as last_nps,
+       max(a.submitted_at)            as last_at,
+       any_value(r.amount)            as monthly_revenue,
+       any_value(k.customer_key)      as customer_key,
+       any_value(k.churned_at)        as churned_at
+from answers a
+left join revenue r on r.customer_id = a.customer_id and r.month = a.month
+left join customer_facts k on k.customer_id = a.customer_id
+group by a.month, a.customer_id, a.unit_id, a.segment;
+
+create or replace table revenue_monthly as
+select r.month, r.unit_id, coalesce(c.segment, 'unknown') as segment,
+       count(*) as paying, sum(r.amount) as amount
+from revenue r left join customers c using (customer_id)
+group by all;
 
 -- Customers counted by unit, segment, signup day and churn day: who was active at a date and who
 -- of them churned in a window, without reading a row per customer.
