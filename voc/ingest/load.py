@@ -47,25 +47,41 @@ def _rejects(cur, staged, source) -> pa.Table:
     return found
 
 
-def _write_table(cur, name: str) -> dict:
+def _write_table(cur, name: str, valid: int) -> dict:
+    """Write the valid staged rows of ``name``: changed rows replace theirs, new rows are appended.
+
+    Straight from ``_stage_<name>`` (no intermediate copy of the rows): into an empty table every
+    valid row is new (one plain insert); otherwise the rows whose key is there with other values
+    are replaced first, then the rows whose key is not there (anti-join) are inserted. Valid
+    staged keys are unique (duplicates are rejected), so new + changed + same = valid.
+    """
     table = canonical.table(name)
     cols = ", ".join(quote(c) for c in table.names)
+    from_stage = ", ".join(f"s.{quote(c)}" for c in table.names)
     on = " and ".join(f"s.{quote(k)} = t.{quote(k)}" for k in table.key)
     other = [c for c in table.names if c not in table.key]
     differs = f"row({', '.join('s.' + quote(c) for c in other)}) is distinct from row({', '.join('t.' + quote(c) for c in other)})"
-    cur.execute(f"""create or replace temp table _delta as
-        select s.* exclude (_errors, _row),
-               case when t.{quote(table.key[0])} is null then 'new' when {differs} then 'changed' else 'same' end as _change
-        from _stage_{name} s left join main.{name} t on {on}
-        where len(s._errors) = 0""")
-    counts = dict(cur.execute("select _change, count(*) from _delta group by 1").fetchall())
-    if counts.get("new"):
-        cur.execute(f"insert into main.{name} ({cols}) select {cols} from _delta where _change = 'new'")
-    if counts.get("changed"):
-        cur.execute(f"insert or replace into main.{name} ({cols}) select {cols} from _delta where _change = 'changed'")
-    latest = cur.execute(f"select max({quote(table.latest)}) from _delta").fetchall()[0][0] if table.latest else None
-    return {"new": counts.get("new", 0), "changed": counts.get("changed", 0), "same": counts.get("same", 0),
-            "latest": latest}
+    new = changed = 0
+    if valid:
+        if not cur.execute(f"select count(*) from (select 1 from main.{name} limit 1)").fetchall()[0][0]:
+            new = _count(cur.execute(f"insert into main.{name} ({cols}) select {from_stage} from _stage_{name} s "
+                                     "where len(s._errors) = 0"))
+        else:
+            changed = _count(cur.execute(
+                f"""insert or replace into main.{name} ({cols}) select {from_stage}
+                    from _stage_{name} s join main.{name} t on {on}
+                    where len(s._errors) = 0 and {differs}"""))
+            new = _count(cur.execute(
+                f"""insert into main.{name} ({cols}) select {from_stage} from _stage_{name} s
+                    where len(s._errors) = 0 and not exists (select 1 from main.{name} t where {on})"""))
+    latest = cur.execute(f"select max(s.{quote(table.latest)}) from _stage_{name} s where len(s._errors) = 0"
+                         ).fetchall()[0][0] if table.latest and valid else None
+    return {"new": new, "changed": changed, "same": valid - new - changed, "latest": latest}
+
+
+def _count(result) -> int:
+    rows = result.fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def _already_imported(cur, mapping, source) -> bool:
@@ -123,7 +139,7 @@ def run(mapping: mapping_mod.Mapping | str | Path, database: dbmod.Database, *, 
             report.status = "partial" if report.rows_rejected else "loaded"
             progress(0.8, "rebuilding rollups")
             mark = time.perf_counter()
-            rollups.rebuild(cur)
+            report.rollups = rollups.rebuild_after(cur, _written_tables(mapping, report, taxonomy))
             timings["rollups"] = time.perf_counter() - mark
             _record(cur, mapping, source, report, actor, now, policy)
             progress(0.95, "committing")
@@ -161,12 +177,22 @@ def _write(cur, mapping, source, report: Report, taxonomy, progress) -> None:
     latest = []
     for i, name in enumerate(report.tables):
         progress(0.5 + 0.3 * i / max(len(report.tables), 1), f"writing {name}")
-        changes = _write_table(cur, name)
+        changes = _write_table(cur, name, report.tables[name]["valid"])
         newest = changes.pop("latest")
         if newest is not None:
             latest.append(_as_datetime(newest))
         report.tables[name].update(changes)
     report.latest_record = max(latest) if latest else None
+
+
+def _written_tables(mapping, report: Report, taxonomy) -> set[str]:
+    """The warehouse tables ``_write`` may have changed (the rollups that read them are rebuilt)."""
+    written = {name for name, c in report.tables.items() if c.get("new", 0) or c.get("changed", 0)}
+    if mapping.org_units:
+        written.add("org_units")
+    if taxonomy and "feedback" in report.tables:
+        written.add("themes")
+    return written
 
 
 def _as_datetime(value):

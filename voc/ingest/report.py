@@ -40,6 +40,7 @@ class Report:
     latest_record: object = None
     import_id: int | None = None
     seconds: dict = field(default_factory=dict)
+    rollups: list = field(default_factory=list)          # the rollups the load rebuilt (those reading what it wrote)
 
     @property
     def rows_rejected(self) -> int:
@@ -98,4 +99,5 @@ class Report:
                 "tables": self.tables, "rejects": self.rejects.slice(0, max_rejects).to_pylist(),
                 "discovered": self.discovered, "enrichment": self.enrichment,
                 "latest_record": None if self.latest_record is None else str(self.latest_record),
-                "import_id": self.import_id, "seconds": self.seconds, "headline": self.headline()}
+                "import_id": self.import_id, "seconds": self.seconds, "rollups": self.rollups,
+                "headline": self.headline()}

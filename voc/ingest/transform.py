@@ -46,23 +46,44 @@ def _show(expr: str) -> str:
 
 
 class Compiler:
+    """Compiles column specs; values used more than once (a cleaned source column, a converted
+    value that its check tests again) are computed once, as columns of the subqueries that
+    ``select_sql`` wraps around ``src`` (``bound[0]``: over the source columns, ``bound[1]``: over
+    those), instead of once per reference: DuckDB does not share them between CASE branches."""
+
     def __init__(self, mapping: Mapping, source_types: dict[str, str], params: Params):
         self.mapping = mapping
         self.types = source_types     # source column -> 'text', 'number', 'temporal', 'other'
         self.p = params
         self._joins = 0
+        self.bound: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])  # (expression, column)
+        self._cleaned: dict[str, str] = {}
+        prefix = "__voc_"
+        while any(name.startswith(prefix) for name in source_types):
+            prefix = "_" + prefix
+        self._prefix = prefix     # a prefix no source column name starts with
+
+    def _bind(self, expr: str, level: int) -> str:
+        name = quote(f"{self._prefix}{sum(len(b) for b in self.bound)}")
+        self.bound[level].append((expr, name))
+        return f"src.{name}"
 
     def _clean(self, column: str) -> str:
         ref = f"src.{quote(column)}"
         if self.types.get(column) != "text":
             return ref
-        nulls = list(self.mapping.null_values)
-        longest = max((len(v) for v in nulls), default=0)
-        return f"(case when length({ref}) <= {longest} and list_contains({self.p(nulls)}, trim({ref})) then null " \
-               f"else trim({ref}) end)"
+        if column not in self._cleaned:
+            nulls = list(self.mapping.null_values)
+            longest = max((len(v) for v in nulls), default=0)
+            self._cleaned[column] = self._bind(
+                f"(case when length({ref}) <= {longest} and list_contains({self.p(nulls)}, trim({ref})) then null "
+                f"else trim({ref}) end)", 0)
+        return self._cleaned[column]
 
-    def _number(self, expr: str, label: str, checks: list) -> str:
+    def _number(self, expr: str, label: str, checks: list, bind: bool = True) -> str:
         value = f"try_cast({expr} as double)"
+        if bind:
+            value = self._bind(value, 1)
         checks.append((f"{expr} is not null and {value} is null",
                        f"{self.p(label)} || ': ' || {_show(expr)} || ' is not a number'"))
         return value
@@ -116,7 +137,7 @@ class Compiler:
         if temporal:
             value = raw
         elif kind in ("integer", "number"):
-            value = raw if source_kind == "number" else self._number(raw, label, checks)
+            value = raw if source_kind == "number" else self._number(raw, label, checks, bind=not joins)
             if spec.scale:
                 a, b, c, d = spec.scale
                 lo, hi = min(a, b), max(a, b)
@@ -135,10 +156,13 @@ class Compiler:
         elif kind in ("date", "timestamp"):
             if source_kind == "temporal":
                 value = f"cast({raw} as timestamp)"
-            elif spec.formats:
-                value = f"try_strptime(cast({raw} as varchar), {self.p(list(spec.formats))})"
             else:
-                value = f"try_cast({raw} as timestamp)"
+                if spec.formats:
+                    value = f"try_strptime(cast({raw} as varchar), {self.p(list(spec.formats))})"
+                else:
+                    value = f"try_cast({raw} as timestamp)"
+                if not joins:     # a lookup's value comes from a join, made after the bound columns
+                    value = self._bind(value, 1)
             expected = " or ".join(spec.formats) if spec.formats else "YYYY-MM-DD [HH:MM:SS]"
             checks.append((f"{raw} is not null and {value} is null",
                            f"{self.p(label)} || ': ' || {_show(raw)} || {self.p(' is not a date (expected ' + expected + ')')}"))
@@ -193,6 +217,10 @@ def select_sql(target: TargetSpec, compiler: Compiler) -> tuple[str, list[str]]:
         where.append(f"list_contains({compiler.p([v.lower() for v in values])}, "
                      f"lower(trim(cast(src.{quote(column)} as varchar))))")
     errors = f"list_filter([{', '.join(messages)}]::varchar[], lambda e: e is not null)" if messages else "[]::varchar[]"
-    sql = (f"select src._row, {', '.join(columns)}, {errors} as _errors from src "
+    source = "src"
+    for bound in compiler.bound:
+        if bound:
+            source = f"(select src.*, {', '.join(f'{e} as {n}' for e, n in bound)} from {source} src)"
+    sql = (f"select src._row, {', '.join(columns)}, {errors} as _errors from {source} src "
            + " ".join(joins) + (" where " + " and ".join(where) if where else ""))
     return sql, [spec.target for spec in target.columns]

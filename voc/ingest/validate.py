@@ -111,6 +111,7 @@ def _check(cur, target: TargetSpec, enriched: bool, now, staged: Staged) -> None
     mapped = {c.target for c in target.columns}
     params = Params()
     joins, select, checks = [], ["s._row"], []
+    exprs: dict[str, str] = {}
     need_customers = "customer_id" in mapped and table.name != "customers"
     if need_customers:
         own = "select customer_id, unit_id, segment from _stage_customers where len(_errors) = 0" \
@@ -140,11 +141,18 @@ def _check(cur, target: TargetSpec, enriched: bool, now, staged: Staged) -> None
             expr = f"coalesce(s.{q}, kc.{q})"
         if col.allowed:
             expr = f"lower({expr})"
+        exprs[name] = expr
         select.append(f"{expr} as {q}")
     if need_customers:
         select.append("kc.customer_id is not null as _customer_known")
     key = ", ".join(quote(k) for k in table.key)
     base = f"select {', '.join(select)}, s._errors as _e0 from _conv_{table.name} s {' '.join(joins)}"
+    # Duplicate keys: one hash aggregate over the keys (cheaper than a window over every row), read
+    # from the converted rows when the keys are taken from them as they are, and joined back.
+    keyed = f"_conv_{table.name}" if all(exprs[k] == f"s.{quote(k)}" for k in table.key) else "base"
+    all_keys = " and ".join(f"{quote(k)} is not null" for k in table.key)
+    dups = (f"select {key}, count(*) as _dups from {keyed} where {all_keys} group by {key} having count(*) > 1")
+    on = " and ".join(f"d.{quote(k)} = b.{quote(k)}" for k in table.key)
 
     for col in table.columns:
         q, label = quote(col.name), f"'{col.name}'"  # canonical names are fixed identifiers
@@ -193,7 +201,8 @@ def _check(cur, target: TargetSpec, enriched: bool, now, staged: Staged) -> None
                   + " || ''' appears ' || _dups || ' times in the file' end")
     final = ", ".join(f"try_cast({quote(c.name)} as {c.type}) as {quote(c.name)}" for c in table.columns)
     cur.execute(f"""create or replace temp table _stage_{table.name} as
-        with base as ({base}), counted as (select *, count(*) over (partition by {key}) as _dups from base)
+        with base as ({base}), dups as ({dups}),
+             counted as (select b.*, coalesce(d._dups, 1) as _dups from base b left join dups d on {on})
         select _row, {final},
                list_concat(_e0, list_filter([{', '.join(checks)}]::varchar[], lambda e: e is not null)) as _errors
         from counted""", params.values)
