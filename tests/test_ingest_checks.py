@@ -53,11 +53,11 @@ def test_duplicate_keys_are_counted_per_key_and_blank_keys_are_not_duplicates(pr
     reasons = _reasons(refused.value.report)
     assert sorted(reasons) == [2, 3, 4, 5, 6, 7, 8]
     for row in (2, 3, 4):
-        assert reasons[row] == "duplicate order_id: , 'o-1' appears 3 times in the file"
+        assert reasons[row] == "duplicate order_id: 'o-1' appears 3 times in the file"
     assert reasons[5] == reasons[6] == "order_id is required but blank"
-    assert reasons[7] == "duplicate order_id: , 'o-2' appears 2 times in the file"
+    assert reasons[7] == "duplicate order_id: 'o-2' appears 2 times in the file"
     assert reasons[8] == ("amount (from Amount): 'ten' is not a number; "
-                          "duplicate order_id: , 'o-2' appears 2 times in the file")
+                          "duplicate order_id: 'o-2' appears 2 times in the file")
 
 
 def test_a_composite_key_is_a_duplicate_only_when_every_part_matches(private_db_path, tmp_path):
@@ -81,7 +81,7 @@ def test_a_composite_key_is_a_duplicate_only_when_every_part_matches(private_db_
                                           "uw002,,15\n", encoding="utf-8")  # row 7: blank month
     report = load.run(mapping, db.get(private_db_path))
     reasons = _reasons(report)
-    assert reasons[2] == reasons[3] == "duplicate customer_id/month: , 'uw001, 2026-10-01' appears 2 times in the file"
+    assert reasons[2] == reasons[3] == "duplicate customer_id/month: 'uw001, 2026-10-01' appears 2 times in the file"
     assert reasons[6] == reasons[7] == "month is required but blank"
     assert sorted(reasons) == [2, 3, 6, 7] and report.tables["revenue"]["valid"] == 2
 
@@ -151,3 +151,27 @@ def test_rows_are_written_new_changed_and_unchanged_into_an_empty_or_a_filled_ta
                     ("o-2", "sh002", "shanghai", dt.datetime(2026, 10, 9, 10), 20.0),
                     ("o-3", "ue003", "us_east", dt.datetime(2026, 9, 9, 10), 30.0),   # not in the file: kept
                     ("o-4", "uw004", "us_west", None, 40.0)]
+
+
+def test_feedback_without_a_text_column_loads_its_scores(private_db_path, tmp_path):
+    """Enrichment has nothing to read when the mapping has no text column: the scores still load."""
+    mapping = tmp_path / "scores.yaml"
+    mapping.write_text(textwrap.dedent("""
+        source: test_scores
+        on_error: reject
+        tables:
+          feedback:
+            feedback_id: Id
+            customer_id: Customer
+            source: {value: survey}
+            submitted_at: When
+            nps: Score
+        file: scores.csv
+        """), encoding="utf-8")
+    (tmp_path / "scores.csv").write_text("Id,Customer,When,Score\ns-1,uw001,2026-10-01,9\ns-2,uw002,2026-10-02,3\n",
+                                         encoding="utf-8")
+    report = load.run(mapping, db.get(private_db_path))
+    assert report.status == "loaded" and report.tables["feedback"]["new"] == 2
+    with db.get(private_db_path).read() as cur:
+        assert cur.execute("select feedback_id, nps, text, themes from feedback where feedback_id like 's-%' "
+                           "order by 1").fetchall() == [("s-1", 9, None, None), ("s-2", 3, None, None)]

@@ -154,7 +154,8 @@ def stage_hook(taxonomy: tx.Taxonomy, discovered: list | None = None):
     """A ``validate.stage`` hook: enrich ``_conv_feedback`` into the temp table ``_enrichment``."""
     def hook(cur, target) -> bool:
         mapped = {c.target for c in target.columns}
-        if "text" not in mapped:
+        hook.ran = "text" in mapped
+        if not hook.ran:
             return False
         language = "language" if "language" in mapped else "null::varchar as language"
         rows = cur.sql(f"select _row, text, {language} from _conv_feedback where text is not null").to_arrow_table()
@@ -166,4 +167,5 @@ def stage_hook(taxonomy: tx.Taxonomy, discovered: list | None = None):
 
             discovered.extend(discover.new_themes(result, rows["text"].combine_chunks(), taxonomy))
         return True
+    hook.ran = False  # True once it has enriched the texts of a load (a mapping without text has none)
     return hook

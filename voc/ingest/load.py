@@ -119,7 +119,7 @@ def run(mapping: mapping_mod.Mapping | str | Path, database: dbmod.Database, *, 
             report.tables = staged.counts
             report.rejects = _rejects(cur, staged, source)
             report.discovered = discovered
-            if "feedback" in staged.counts and hook:
+            if "feedback" in staged.counts and hook and hook.ran:
                 report.enrichment = _enrichment_summary(cur)
             timings["validate"] = time.perf_counter() - mark
             nothing_valid = all(c["valid"] == 0 for c in staged.counts.values())

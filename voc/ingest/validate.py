@@ -196,7 +196,7 @@ def _check(cur, target: TargetSpec, enriched: bool, now, staged: Staged) -> None
     for later, earlier in table.order_checks:
         checks.append(f"case when {quote(later)} < {quote(earlier)} then '{later} is before {earlier}' end")
     checks.append(f"case when _dups > 1 and {' and '.join(quote(k) + ' is not null' for k in table.key)} then "
-                  f"'duplicate {'/'.join(table.key)}: ' || {params(', ')} || '''' || "
+                  f"'duplicate {'/'.join(table.key)}: ' || '''' || "
                   + " || ', ' || ".join(f"cast({quote(k)} as varchar)" for k in table.key)
                   + " || ''' appears ' || _dups || ' times in the file' end")
     final = ", ".join(f"try_cast({quote(c.name)} as {c.type}) as {quote(c.name)}" for c in table.columns)
