@@ -175,3 +175,15 @@ def test_feedback_without_a_text_column_loads_its_scores(private_db_path, tmp_pa
     with db.get(private_db_path).read() as cur:
         assert cur.execute("select feedback_id, nps, text, themes from feedback where feedback_id like 's-%' "
                            "order by 1").fetchall() == [("s-1", 9, None, None), ("s-2", 3, None, None)]
+
+
+def test_an_amount_too_large_for_its_column_is_reported_per_row(private_db_path, tmp_path):
+    """decimal(12, 2) holds less than 10,000,000,000: larger amounts are refused by row, not by the database."""
+    rows = ["o-1,uw001,2026-10-01 10:00:00,2026-10-04 10:00:00,,99999999999999",   # row 2
+            "o-2,uw002,2026-10-01 10:00:00,2026-10-04 10:00:00,,9999999999.999",   # row 3: rounds up to the limit
+            "o-3,uw003,2026-10-01 10:00:00,2026-10-04 10:00:00,,9999999999.99"]    # row 4: fits
+    with pytest.raises(ImportRejected) as refused:
+        load.run(_orders(tmp_path, rows), db.get(private_db_path))
+    reasons = _reasons(refused.value.report)
+    assert reasons == {2: "amount: 99999999999999.0 is too large (the limit is 10,000,000,000)",
+                       3: "amount: 9999999999.999 is too large (the limit is 10,000,000,000)"}

@@ -12,6 +12,7 @@ refused. Rows of earlier tables in the same file count as known references for l
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -20,6 +21,8 @@ from voc.ingest import canonical, transform
 from voc.ingest.mapping import Mapping, TargetSpec
 from voc.ingest.readers import DELIMITERS, FileError, Source
 from voc.ingest.transform import Params, quote
+
+_DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")
 
 # A value that a spreadsheet would run as a formula when the data is exported again:
 # =..., @..., or + / - followed by something other than a number or a space ("-5", "- fine" pass).
@@ -172,6 +175,11 @@ def _check(cur, target: TargetSpec, enriched: bool, now, staged: Staged) -> None
                           f"' is not a whole number' end")
             checks.append(f"case when {q} < {lo} or {q} > {hi} then {label} || ': ' || cast({q} as varchar) || "
                           f"' is too large' end")
+        digits = _DECIMAL.fullmatch(col.type)
+        if digits:  # decimal(p, s) holds less than 10^(p - s) once rounded to s places
+            places, limit = int(digits.group(2)), 10 ** (int(digits.group(1)) - int(digits.group(2)))
+            checks.append(f"case when round(abs({q}), {places}) >= {limit} then {label} || ': ' || "
+                          f"cast({q} as varchar) || ' is too large (the limit is {limit:,})' end")
         if col.allowed:
             checks.append(f"case when {q} is not null and not list_contains({params(list(col.allowed))}, {q}) "
                           f"then {label} || ': ' || '''' || left({q}, 40) || ''' is not one of ' || "
