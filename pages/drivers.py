@@ -9,8 +9,9 @@ st.title("Drivers: why, not just what")
 st.caption(f"{period.label()}. A difference is called real only when it is statistically significant at 95% "
            f"with at least {config.MIN_GROUP_SIZE} answers on each side; grey means the data cannot tell yet.")
 wait = st.slider("A long wait is more than (minutes)", 1, 30, drivers.LONG_WAIT_MINUTES, key="dr_wait")
-analysis = ui.cached(drivers.key_drivers)(period, wait, scope=scope)
-result = ui.cached(exposure.outcomes)(period, wait, scope=scope)
+analysis_view = ui.view(drivers.key_drivers, period, wait, scope=scope)
+result_view = ui.view(exposure.outcomes, period, wait, scope=scope)
+analysis, result = analysis_view.data, result_view.data
 
 st.subheader("What moves the score")
 left, right = st.columns(2)
@@ -27,10 +28,9 @@ elif not analysis.testable(score, kind):
     ui.too_small(f"Every {drivers.KINDS[kind].lower()} driver group ({drivers.SCORES[score][0]})",
                  max((d.change(score).current.n for d in analysis.of_kind(kind)), default=0))
 else:
-    spec, frame = drivers.effect_chart(analysis, score, kind)
-    ui.chart(spec, frame, key="dr_effects", note=drivers.METHOD)
+    ui.chart(*analysis_view.figure(drivers.effect_chart, score, kind), key="dr_effects", note=drivers.METHOD)
 if analysis.of_kind(kind):
-    st.dataframe(drivers.table(analysis, score, kind), hide_index=True)
+    st.dataframe(analysis_view(drivers.table, score, kind), hide_index=True)
 if note := drivers.unanswered_note(analysis, score, kind):
     st.caption(note)
 
@@ -40,7 +40,7 @@ st.caption("Customers of the period exposed to a problem against comparable cust
            f"the period and {result.churn_until or 'the end of the data'} ({exposure.CHURN_DAYS} days after the "
            "period, or the last day with data); revenue: average monthly revenue in the period.")
 if result.exposures:
-    st.dataframe(exposure.exposure_table(result), hide_index=True)
+    st.dataframe(result_view(exposure.exposure_table), hide_index=True)
     if note := exposure.absent_note(result):
         st.caption(note)
 else:
@@ -49,10 +49,10 @@ else:
 
 st.subheader("Return on experience")
 if result.by_nps_group and result.churn_loaded:
-    spec, frame = exposure.roe_chart(result, period)
+    spec, frame = result_view.figure(exposure.roe_chart, period)
     if spec is not None:
         ui.chart(spec, frame, key="dr_roe", note=exposure.roe_sentence(result))
-        st.dataframe(exposure.roe_table(result), hide_index=True)
+        st.dataframe(result_view(exposure.roe_table), hide_index=True)
     else:
         ui.too_small("Each NPS group", max(g.customers for g in result.by_nps_group.values()))
 else:

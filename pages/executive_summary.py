@@ -9,7 +9,8 @@ st.caption(
     f"{filters.period.label()} compared with {filters.period.previous().label()}. A change is called a change "
     "only when it is statistically significant at 95% with enough answers."
 )
-s = ui.cached(summary.build)(filters.period, scope=scope)
+view = ui.view(summary.build, filters.period, scope=scope)
+s = view.data
 if not s.has_data:
     st.info("No feedback in this period or the previous one for your selection. Widen the period or the filters.",
             icon=":material/search_off:")
@@ -24,24 +25,25 @@ for start in range(0, len(s.kpis), 3):
         ui.kpi_tile(column, kpi)
 
 if s.trend.enough_answers.any():
-    ui.chart(summary.trend_chart(s), s.trend, key="ex_trend",
+    ui.chart(*view.figure(summary.trend_chart, frame="trend"), key="ex_trend",
              note="Months with fewer than 30 NPS answers are left blank.")
 else:
     st.info("Too few NPS answers in any month to draw a reliable trend.", icon=":material/visibility_off:")
 
 left, right = st.columns(2)
 with left:
-    if summary.ranked_units(s).empty:
+    ranked = view(summary.ranked_units)
+    if ranked.empty:
         st.info("No region has enough NPS answers in this period to rank.", icon=":material/visibility_off:")
     else:
-        ui.chart(summary.units_chart(s), summary.ranked_units(s), key="ex_units",
+        ui.chart(*view.figure(summary.units_chart, frame=summary.ranked_units), key="ex_units",
                  note=summary.small_units_note(s))
 with right:
     st.markdown(f"**{narrate.escape_markdown(summary.themes_title(s))}**")
     if s.themes.empty:
         st.info("No theme was found in detractor feedback in this period.", icon=":material/category:")
     else:
-        st.dataframe(summary.themes_table(s), hide_index=True, key="ex_themes", column_config={
+        st.dataframe(view(summary.themes_table), hide_index=True, key="ex_themes", column_config={
             "Revenue at risk (annualised)": st.column_config.NumberColumn(format="localized")})
         st.caption("Revenue at risk: 12 × monthly revenue of detractor customers (latest answer 0–6) who have "
                    "not left. A customer who mentions several themes counts under each.")

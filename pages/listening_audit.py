@@ -10,10 +10,11 @@ user, filters, scope = ui.context()
 st.title("Listening audit")
 st.caption(f"{filters.period.label()} · coverage and freshness over the {aud.COVERAGE_DAYS} days to "
            f"{filters.period.end:%d %b %Y} · active customer = signed up and not churned by the period end.")
-audit = ui.cached(aud.report)(filters.period, dt.date.today(), scope=scope)
+report = ui.view(aud.report, filters.period, dt.date.today(), scope=scope)
+audit = report.data
 
 st.header("Sources", divider="gray")
-st.dataframe(aud.source_table(audit), hide_index=True, key="la_sources")
+st.dataframe(report(aud.source_table), hide_index=True, key="la_sources")
 for gap in audit.gaps:
     st.warning(gap, icon=":material/hearing_disabled:")
 st.subheader("Imports")
@@ -25,7 +26,7 @@ if loaded.empty:
 else:
     st.dataframe(loaded, hide_index=True, key="la_imports")
 for by in ("segment", "unit_name"):
-    spec, frame, note = aud.coverage_chart(audit, by)
+    spec, frame, note = report.figure(aud.coverage_chart, by)
     if spec is None:
         st.info(note or "No active customers in this scope.")
     else:
@@ -35,7 +36,7 @@ st.header("Silent valuable customers", divider="gray")
 st.markdown(aud.silent_sentence(audit))
 if audit.silent_n:
     for by in ("unit_name", "segment"):
-        spec, frame = aud.silent_chart(audit, by)
+        spec, frame = report.figure(aud.silent_chart, by)
         ui.chart(spec, frame, key=f"la_silent_{by}")
     st.download_button("Download the silent customers (CSV: id, unit, segment, monthly revenue)",
                        lambda: aud.silent_customer_csv(filters.period, scope=scope),
@@ -45,7 +46,7 @@ if audit.silent_n:
 st.header("Who answers surveys", divider="gray")
 st.markdown(aud.mix_sentence(audit))
 for by in ("segment", "unit_name"):
-    spec, frame = aud.mix_chart(audit, by)
+    spec, frame = report.figure(aud.mix_chart, by)
     if spec is None:
         st.info("No NPS answers in this period and scope.")
     else:

@@ -12,13 +12,14 @@ st.title("Overdue cases")
 st.caption("Open follow-up cases whose customer has not been reached, past their escalation point (a share of "
            "the SLA set by each case rule, 75% unless the rule says otherwise). Times are UTC.")
 
-flagged = ui.cached(escalate.flagged)(now, scope=scope)
-st.subheader(escape_markdown(escalate.summary_title(flagged, now)))
+flagged_view = ui.view(escalate.flagged, now, scope=scope)
+flagged = flagged_view.data
+st.subheader(escape_markdown(flagged_view(escalate.summary_title, now)))
 if flagged.empty:
     st.success("Nothing to chase: every customer waiting for a call back is still within the SLA.",
                icon=":material/task_alt:")
 else:
-    st.dataframe(escalate.table(flagged), hide_index=True, key="oc_flagged", column_config={
+    st.dataframe(flagged_view(escalate.table), hide_index=True, key="oc_flagged", column_config={
         "sla_used": st.column_config.ProgressColumn("SLA used", format="percent", min_value=0, max_value=1),
         "escalated_at": st.column_config.DatetimeColumn("Manager told (UTC)", format="D MMM, HH:mm"),
         "opened_at": st.column_config.DatetimeColumn("Opened (UTC)", format="D MMM, HH:mm"),
@@ -31,27 +32,28 @@ else:
         st.caption(f"Open it from the Follow-up queue page with ?case={pick}.")
 
 st.header("SLA compliance", divider="gray")
-monthly = ui.cached(value.sla_by_month)(now, scope=scope)
-if monthly.in_time_pct.notna().any():
-    ui.chart(value.sla_chart(monthly), monthly, key="oc_sla",
+monthly_view = ui.view(value.sla_by_month, now, scope=scope)
+if monthly_view.data.in_time_pct.notna().any():
+    ui.chart(*monthly_view.figure(value.sla_chart, frame=ui.itself), key="oc_sla",
              note="Share of cases due by now whose customer was reached by the due time, by month the case opened.")
 else:
     st.info("Too few follow-up cases in any month (fewer than 30 due) to show SLA compliance.",
             icon=":material/visibility_off:")
-hours = ui.cached(value.contact_hours)(filters.period, scope=scope)
-ui.chart(value.contact_hours_chart(hours), hours, key="oc_hours", note=filters.period.label())
+hours_view = ui.view(value.contact_hours, filters.period, scope=scope)
+ui.chart(*hours_view.figure(value.contact_hours_chart, frame=ui.itself), key="oc_hours", note=filters.period.label())
 
 st.header("What following up is worth", divider="gray")
-worth = ui.cached(value.build)(filters.period.end, scope=scope)
+worth_view = ui.view(value.build, filters.period.end, scope=scope)
+worth = worth_view.data
 if not worth.cases:
     st.info("No detractor follow-up case has been watched for 90 days yet in your units: the comparison of "
             "contacted and not-contacted detractors needs that history.", icon=":material/hourglass_empty:")
     st.stop()
-st.markdown(escape_markdown(value.headline(worth)))
-ui.chart(value.churn_chart(worth), worth.groups, key="oc_worth",
+st.markdown(escape_markdown(worth_view(value.headline)))
+ui.chart(*worth_view.figure(value.churn_chart, frame="groups"), key="oc_worth",
          note="An association in historical cases, not an experiment: customers reached in time may differ in "
               "other ways from those reached late.")
-st.dataframe(value.effect_table(worth), hide_index=True, key="oc_effects")
+st.dataframe(worth_view(value.effect_table), hide_index=True, key="oc_effects")
 for label, frame, key in (("By unit", worth.by_unit, "oc_units"), ("By agent", worth.by_agent, "oc_agents")):
     st.markdown(f"**{label}**: churn within {value.FOLLOW_DAYS} days, contacted in time against late or never")
     st.dataframe(frame, hide_index=True, key=key)

@@ -9,33 +9,35 @@ period = filters.period
 st.title("Voice explorer")
 st.caption(f"{period.label()}. Every source of feedback, the themes on the rise, and what customers wrote.")
 
-found = ui.cached(voice.overview)(period, scope=scope)
+overview = ui.view(voice.overview, period, scope=scope)
+found = overview.data
 if not found.total:
     st.info("No feedback in this period and scope: choose a longer period or another org unit.")
     st.stop()
 
 st.subheader("All sources side by side")
 st.caption(found.solicited_note)
-st.dataframe(voice.table_for_display(found), hide_index=True, column_config={
+st.dataframe(overview(voice.table_for_display), hide_index=True, column_config={
     "share_pct": st.column_config.NumberColumn("share %", format="%.1f"),
     "vs_previous": st.column_config.TextColumn("vs previous period", help="Poisson test of the volume change"),
     "negative_pct": st.column_config.NumberColumn("negative %", format="%.1f"),
     "negative_moe": st.column_config.NumberColumn("± (95%)", format="%.1f"),
     "top_themes": st.column_config.TextColumn("top themes (% of texts)", width="large")},
     key="vx_sources_table")
-ui.chart(vc.volume_chart(found), found.trend, key="vx_volume_chart")
-ui.chart(vc.sentiment_chart(found), found.trend, key="vx_sentiment_chart")
+ui.chart(*overview.figure(vc.volume_chart, frame="trend"), key="vx_volume_chart")
+ui.chart(*overview.figure(vc.sentiment_chart, frame="trend"), key="vx_sentiment_chart")
 if found.themes.empty:
     st.info(found.themes_title, icon=":material/label_off:")
 else:
-    ui.chart(vc.themes_chart(found), found.themes, key="vx_themes_chart")
+    ui.chart(*overview.figure(vc.themes_chart, frame="themes"), key="vx_themes_chart")
 
 st.subheader("Emerging themes")
-rising = ui.cached(emerging.emerging)(period, scope=scope)
+emerging_view = ui.view(emerging.emerging, period, scope=scope)
+rising = emerging_view.data
 st.caption(rising.method())
 if rising.risers:
-    ui.chart(vc.rise_chart(rising), rising.frame(), key="vx_emerging_chart")
-    ui.chart(vc.riser_trend_chart(rising, rising.trend), rising.trend, key="vx_emerging_trend_chart")
+    ui.chart(*emerging_view.figure(vc.rise_chart, frame=vc.rise_frame), key="vx_emerging_chart")
+    ui.chart(*emerging_view.figure(vc.emerging_trend_chart, frame="trend"), key="vx_emerging_trend_chart")
 else:
     st.info(rising.verdict(), icon=":material/trending_flat:")
 

@@ -73,6 +73,33 @@ def test_the_real_page_functions_are_cached_per_scope(expected):
     assert volume.n == west["feedback_n"]
 
 
+DERIVED: list[tuple] = []
+
+
+def nps_label(counts: tuple[int, float], prefix: str) -> str:
+    """What a page derives from a cached result (records each real call)."""
+    DERIVED.append((prefix, counts))
+    return f"{prefix} {counts[1]:.1f} (n = {counts[0]})"
+
+
+def test_what_pages_derive_from_cached_results_is_cached_per_scope_too(expected):
+    """ui.view: a derived result is keyed by the result it comes from (its scope included) and by the
+    deriving function and its arguments; charts come back ready with the CSV of their data."""
+    DERIVED.clear()
+    west = hand_nps(*expected["nps_by_region"]["us_west"]["cur"])
+    shanghai = hand_nps(*expected["nps_by_region"]["shanghai"]["cur"])
+    for _ in range(2):
+        assert ui.view(nps_counts, CURRENT, scope=WEST_MANAGER.scope)(nps_label, "NPS") == \
+            f"NPS {west[1]:.1f} (n = {west[0]})"
+        assert ui.view(nps_counts, CURRENT, scope=SHANGHAI)(nps_label, "NPS") == \
+            f"NPS {shanghai[1]:.1f} (n = {shanghai[0]})"
+        assert ui.view(nps_counts, CURRENT, scope=SHANGHAI)(nps_label, "Score") == \
+            f"Score {shanghai[1]:.1f} (n = {shanghai[0]})"
+    assert len(DERIVED) == 3  # once per (scope, deriving arguments), then cached
+    with pytest.raises(ValueError, match="module-level"):
+        ui.view(nps_counts, CURRENT, scope=SHANGHAI)(lambda counts: counts)
+
+
 def test_masked_and_unmasked_readers_of_the_same_units_do_not_share_results():
     """An agent (contact details shown) and a manager (masked) of us_west: same units, different rows."""
     cached = ui.cached(search.search)

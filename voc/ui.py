@@ -3,17 +3,23 @@
 Caching lives here and only here. Every cached result is keyed by the function, its
 arguments (the caller's scope included, by its key) and the database's identity and
 generation, so a write or a swapped file invalidates it and no scope ever receives
-another scope's result.
+another scope's result. What a page derives from a cached result (its charts, tables
+as shown) is cached the same way, under the key of that result plus the function that
+derives it (``view``), so that a warm page run builds no chart and converts no frame.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
+import operator
 import threading
 
 import streamlit as st
 
 from voc import config, db, jobs
 from voc.narrate import escape_markdown
+from voc.periods import Period
 from voc.scope import Scope
 
 _build_lock = threading.Lock()
@@ -51,21 +57,153 @@ def _database_marker() -> tuple[str, int]:
     return (str(database.path), database.generation)
 
 
-@st.cache_data(ttl=3600, max_entries=2000, show_spinner=False, hash_funcs={Scope: lambda s: s.key})
+# Arguments are hashed by short, exact texts: a scope by its key; a period or a date by its repr
+# (Streamlit's generic hashing of dates costs a tenth of a millisecond each, on every run).
+_HASH_FUNCS = {Scope: lambda s: s.key, Period: repr, dt.date: repr, dt.datetime: repr}
+
+
+@st.cache_data(ttl=3600, max_entries=2000, show_spinner=False, hash_funcs=_HASH_FUNCS)
 def _cached_call(function_id: str, marker: tuple[str, int], _function, args: tuple, kwargs: dict):
     # ``_function`` is left out of the key (leading underscore); ``function_id`` names it.
-    return _function(*args, **kwargs)
+    return _prepared(_function(*args, **kwargs))
+
+
+def _call(function_id: str, marker: tuple[str, int], function, args: tuple, kwargs: dict):
+    # keyword arguments: Streamlit then need not inspect the signature for each positional one
+    return _cached_call(function_id=function_id, marker=marker, _function=function, args=args, kwargs=kwargs)
 
 
 def cached(function):
-    """Wrap a ``voc`` function so that its results are cached under the rules above."""
+    """Wrap a ``voc`` function so that its results are cached under the rules above.
+
+    Altair charts in a result (the result itself, an item of a tuple or a field of a
+    dataclass) are cached as ready Vega-Lite specs (``ReadyChart``), drawn by ``chart``.
+    """
     function_id = f"{function.__module__}.{function.__qualname__}"
 
     @functools.wraps(function)
     def call(*args, **kwargs):
-        return _cached_call(function_id, _database_marker(), function, args, kwargs)
+        return _call(function_id, _database_marker(), function, args, kwargs)
 
     return call
+
+
+@st.cache_data(ttl=3600, max_entries=2000, show_spinner=False, hash_funcs=_HASH_FUNCS)
+def _cached_derived(derive_id: str, function_id: str, marker: tuple[str, int], _derive, _function,
+                    args: tuple, kwargs: dict, extra: tuple):
+    # keyed by the cached result it derives from (function, arguments with the scope, database)
+    # plus the deriving function and its extra arguments
+    return _prepared(_derive(_call(function_id, marker, _function, args, kwargs), *extra))
+
+
+def _name(function) -> str:
+    """A name that identifies a deriving function in a cache key: lambdas and local functions,
+    which share names, are refused."""
+    if isinstance(function, (operator.attrgetter, operator.itemgetter)):
+        return repr(function)
+    qualname = getattr(function, "__qualname__", "")
+    if not qualname or "<" in qualname:
+        raise ValueError(f"ui.view derives only with module-level functions, not {function!r}")
+    return f"{function.__module__}.{qualname}"
+
+
+class View:
+    """A cached result (``data``) and what a page derives from it, cached under the same key.
+
+    ``view(f, *args, **kwargs).data`` is ``cached(f)(*args, **kwargs)``; calling the view with a
+    module-level function, ``view(derive, *extra)``, returns ``derive(data, *extra)`` cached under
+    the key of ``data`` (scope included) plus ``derive`` and ``extra``, Altair charts in it ready
+    to draw. A warm run thus rebuilds no chart and reshapes no frame.
+    """
+
+    def __init__(self, function, args: tuple, kwargs: dict):
+        self._function, self._args, self._kwargs = function, args, kwargs
+        self._function_id = f"{function.__module__}.{function.__qualname__}"
+        self._marker = _database_marker()
+
+    @functools.cached_property
+    def data(self):
+        return _call(self._function_id, self._marker, self._function, self._args, self._kwargs)
+
+    def __call__(self, derive, *extra):
+        return self._derived(_name(derive), derive, extra)
+
+    def figure(self, derive, *extra, frame=None) -> tuple:
+        """``(chart, csv, ...)`` for ``chart``: the chart ``derive(data, *extra)`` returns and the CSV
+        download of its data, both cached. ``derive`` may also name an attribute of ``data`` holding
+        the chart. ``frame`` names the data: an attribute of ``data``, a module-level function of
+        ``data`` (``itself`` for ``data`` itself), or None when ``derive`` returns
+        ``(chart, frame, ...)`` itself (anything after the frame is passed through)."""
+        if isinstance(derive, str):
+            derive = operator.attrgetter(derive)
+        frame_id = frame if frame is None or isinstance(frame, str) else _name(frame)
+        return self._derived(f"figure:{_name(derive)}:{frame_id}", functools.partial(_figure, derive, frame), extra)
+
+    def _derived(self, derive_id: str, derive, extra: tuple):
+        return _cached_derived(derive_id=derive_id, function_id=self._function_id, marker=self._marker,
+                               _derive=derive, _function=self._function, args=self._args, kwargs=self._kwargs,
+                               extra=extra)
+
+
+def itself(data):
+    """``frame=ui.itself`` for ``View.figure``: the cached result is the chart's data."""
+    return data
+
+
+def _figure(derive, frame, data, *extra) -> tuple:
+    from voc.csv_export import frame_csv
+
+    built = derive(data, *extra)
+    if frame is None:
+        return (built[0], frame_csv(built[1]), *built[2:])
+    return built, frame_csv(getattr(data, frame) if isinstance(frame, str) else frame(data))
+
+
+def view(function, *args, **kwargs) -> View:
+    """The cached result of ``function(*args, **kwargs)`` and what is derived from it (see ``View``)."""
+    return View(function, args, kwargs)
+
+
+# ---- charts -------------------------------------------------------------------------
+
+class ReadyChart:
+    """An Altair chart converted (and validated) once into the Vega-Lite spec Streamlit draws,
+    its data already serialised: drawing it needs no Altair work."""
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+
+    def __getstate__(self):
+        return (self.spec,)
+
+    def __setstate__(self, state):
+        (self.spec,) = state
+
+
+def _ready(chart):
+    """``chart`` as a ``ReadyChart``, converted exactly as ``st.altair_chart`` converts it."""
+    try:
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    except ImportError:  # another Streamlit: draw the Altair chart itself
+        return chart
+    return ReadyChart(_convert_altair_to_vega_lite_spec(chart))
+
+
+def _prepared(result):
+    """``result`` with its Altair charts (itself, tuple items, dataclass fields) made ready."""
+    import altair as alt
+
+    if isinstance(result, alt.TopLevelMixin):
+        return _ready(result)
+    if type(result) is tuple:
+        return tuple(_ready(item) if isinstance(item, alt.TopLevelMixin) else item for item in result)
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        charts = {f.name: _ready(getattr(result, f.name)) for f in dataclasses.fields(result)
+                  if f.init and isinstance(getattr(result, f.name), alt.TopLevelMixin)}
+        return dataclasses.replace(result, **charts) if charts else result
+    return result
 
 
 # ---- display helpers --------------------------------------------------------------
@@ -109,15 +247,21 @@ def kpi_tile(column, kpi) -> None:
 
 
 def chart(spec, frame, *, key: str, note: str | None = None) -> None:
-    """Draw an Altair chart with a download of the exact (aggregated) data behind it."""
-    st.altair_chart(spec, width="stretch")
+    """Draw an Altair chart (or a ``ReadyChart``) with a download of the exact (aggregated) data behind it
+    (``frame``, or its CSV already made, as ``View.figure`` returns it)."""
+    if isinstance(spec, ReadyChart):
+        st.vega_lite_chart(spec=spec.spec, width="stretch")
+    else:
+        st.altair_chart(spec, width="stretch")
     left, right = st.columns([3, 1])
     if note:
         left.caption(note)
-    from voc.csv_export import frame_csv
+    if not isinstance(frame, bytes):
+        from voc.csv_export import frame_csv
 
-    right.download_button("Download data (CSV)", frame_csv(frame),
-                          file_name=f"{key}.csv", mime="text/csv", key=f"{key}_download")
+        frame = frame_csv(frame)
+    right.download_button("Download data (CSV)", frame, file_name=f"{key}.csv", mime="text/csv",
+                          key=f"{key}_download")
 
 
 def sentence(narrated, *, key: str) -> None:

@@ -88,6 +88,16 @@ def rise_chart(found) -> alt.Chart:
                                 f"against {found.baseline.label()}")
 
 
+def rise_frame(found) -> pd.DataFrame:
+    """The data behind ``rise_chart`` (for its download)."""
+    return found.frame()
+
+
+def emerging_trend_chart(found) -> alt.Chart:
+    """``riser_trend_chart`` over the emerging themes' own trend."""
+    return riser_trend_chart(found, found.trend)
+
+
 def riser_trend_chart(found, frame: pd.DataFrame) -> alt.Chart:
     from voc.emerging import history
 
