@@ -12,6 +12,19 @@ import pandas as pd
 PALETTE = {"better": "#2e7d32", "worse": "#c62828", "flat": "#757575", "band": "#90caf9", "line": "#1565c0"}
 
 
+def tooltips(frame: pd.DataFrame, columns=None) -> list[alt.Tooltip]:
+    """Tooltips for ``columns`` of ``frame`` (default: all but those starting with ``_``), typed from
+    the frame's dtypes: explicit channels cost Altair a tenth of a millisecond, untyped names ~30 ms."""
+    names = [c for c in frame.columns if not str(c).startswith("_")] if columns is None else columns
+    return [alt.Tooltip(field=c, type=_vega_type(frame[c])) for c in names]
+
+
+def _vega_type(column: pd.Series) -> str:
+    """The Vega-Lite type Altair itself infers for ``column`` (as for an untyped name)."""
+    inferred = alt.utils.infer_vegalite_type_for_pandas(column)
+    return inferred[0] if isinstance(inferred, tuple) else inferred
+
+
 def _title(title: str, subtitle: str | None = None):
     return alt.TitleParams(title, subtitle=subtitle or [], anchor="start")
 
@@ -51,7 +64,7 @@ def ranked_bars(frame: pd.DataFrame, category: str, value: str, *, title: str, x
     color = (alt.Color(f"{status}:N", scale=alt.Scale(domain=list(PALETTE)[:3], range=list(PALETTE.values())[:3]),
                        legend=alt.Legend(title="Change")) if status else alt.value(PALETTE["line"]))
     bars = base.mark_bar().encode(x=alt.X(f"{value}:Q", title=x_title), color=color,
-                                  tooltip=[c for c in frame.columns if not c.startswith("_")])
+                                  tooltip=tooltips(frame))
     layers = [bars]
     if error_low and error_high:
         layers.append(base.mark_errorbar(color="black").encode(x=alt.X(f"{error_low}:Q", title=x_title),

@@ -89,13 +89,14 @@ class Database:
                 "(for example the running app) or work through the app itself."
             ) from exc
         try:
+            # the limit first: a migration or a rollup rebuild on open stays within it (spilling to disk)
+            con.execute("set memory_limit = ?", [config.MEMORY_LIMIT])
             migrate.upgrade(con)
             if rollups.ensure_current(con):
                 log.info("Rebuilt the rollups of %s: they were defined by another release", self.path)
         except Exception:
             con.close()  # release the file lock before reporting
             raise
-        con.execute("set memory_limit = ?", [config.MEMORY_LIMIT])
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
         self.catalog = con.execute("select current_database()").fetchone()[0]

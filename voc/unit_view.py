@@ -173,7 +173,7 @@ def _bars(drawn: pd.DataFrame, category: str, value: str, axis: str, *, title: s
         domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values()))) if company is not None
         else alt.value(charts.PALETTE["line"]))
     bars = base.mark_bar().encode(x=alt.X(f"{value}:Q", title=axis), color=colour,
-                                  tooltip=[c for c in drawn.columns if drawn[c].notna().any()])
+                                  tooltip=charts.tooltips(drawn, [c for c in drawn.columns if drawn[c].notna().any()]))
     errors = base.mark_errorbar(color="black").encode(x=alt.X(f"{value}_low:Q", title=axis), x2=f"{value}_high:Q")
     layers = [bars, errors]
     if company is not None:

@@ -167,7 +167,7 @@ def contact_hours_chart(frame: pd.DataFrame) -> alt.Chart:
              else "No follow-up case was opened in this period")
     return alt.Chart(frame).mark_bar(color=charts.PALETTE["line"]).encode(
         x=alt.X("bucket:N", sort=list(frame.bucket), title="Time from opening to first contact"),
-        y=alt.Y("cases:Q", title="Cases"), tooltip=["bucket", "cases"],
+        y=alt.Y("cases:Q", title="Cases"), tooltip=charts.tooltips(frame, ["bucket", "cases"]),
     ).properties(title=alt.TitleParams(title, subtitle=[f"{total:,} cases opened in the period"], anchor="start"),
                  height=260)
 
