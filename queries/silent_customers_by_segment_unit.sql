@@ -18,12 +18,6 @@ churned as (
     select customer_id from churn_events where churned_at <= $end
 ),
 
-year_feedback as (
-    select distinct customer_id
-    from feedback
-    where customer_id is not null and submitted_at >= $end + 1 - interval 1 year and submitted_at < $end + 1
-),
-
 customer_units as (
     select customer_id, unit_id, segment from customers
 ),
@@ -48,7 +42,8 @@ valuable as (
         p.*,
         t.top_quartile_from,
         t.paying,
-        not exists (select 1 from year_feedback f where f.customer_id = p.customer_id) as silent
+        not exists (select 1 from feedback f where f.customer_id = p.customer_id
+                    and f.submitted_at >= $end + 1 - interval 1 year and f.submitted_at < $end + 1) as silent
     from paying p, threshold t
     where p.monthly_revenue >= t.top_quartile_from
 )
