@@ -304,8 +304,11 @@ def mix_chart(audit: Audit, by: str) -> tuple[alt.Chart | None, pd.DataFrame]:
         y=alt.Y(f"{label}:N", sort="x", title=""),
         color=alt.Color("verdict:N", title="Test at 95%",
                         scale=alt.Scale(domain=list(MIX_COLORS), range=list(MIX_COLORS.values()))),
-        tooltip=[label, "respondents", "active", alt.Tooltip("respondent_pct:Q", format=".1f"),
-                 alt.Tooltip("base_pct:Q", format=".1f"), alt.Tooltip("gap_pts:Q", format="+.1f"), "verdict"],
+        tooltip=charts.tooltips(frame, [label, "respondents", "active"])
+        + [alt.Tooltip(field="respondent_pct", type="quantitative", format=".1f"),
+           alt.Tooltip(field="base_pct", type="quantitative", format=".1f"),
+           alt.Tooltip(field="gap_pts", type="quantitative", format="+.1f"),
+           alt.Tooltip(field="verdict", type="nominal")],
     ).properties(title=alt.TitleParams(title, anchor="start"), height=28 * len(frame) + 20, autosize=FIT)
     return spec, frame
 

@@ -149,7 +149,9 @@ def share_chart(frame: pd.DataFrame, title: str, theme: str) -> alt.Chart:
         color=alt.Color("window:N", title="Window", sort=["before", "after"],
                         scale=alt.Scale(domain=["before", "after"],
                                         range=[charts.PALETTE["flat"], charts.PALETTE["line"]])),
-        tooltip=["area", "window", alt.Tooltip("share_pct:Q", format=".1f", title="share (%)"), "feedback"])
+        tooltip=charts.tooltips(drawn, ["area", "window"])
+        + [alt.Tooltip(field="share_pct", type="quantitative", format=".1f", title="share (%)")]
+        + charts.tooltips(drawn, ["feedback"]))
     margins = base.mark_rule(color="black").encode(y="low:Q", y2="high:Q")
     return alt.layer(bars, margins).properties(
         title=alt.TitleParams(title, subtitle=["Lines: 95% margin of error; windows with fewer than 30 answers "
