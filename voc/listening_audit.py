@@ -103,7 +103,7 @@ class Audit:
     maturity: list[maturity.Dimension]
 
     silent_n = property(lambda self: int(self.silent.silent.sum()))
-    silent_revenue = property(lambda self: float(self.silent.silent_revenue.sum()))
+    silent_revenue = property(lambda self: round(float(self.silent.silent_revenue.sum()), 2))
     valuable_n = property(lambda self: int(self.silent.valuable.sum()))
 
 
@@ -274,6 +274,7 @@ def silent_chart(audit: Audit, by: str) -> tuple[alt.Chart | None, pd.DataFrame]
     """Silent customers' monthly revenue by ``'segment'`` or ``'unit_name'``."""
     label = "segment" if by == "segment" else "unit"
     frame = (audit.silent.groupby(by, as_index=False)[["silent", "silent_revenue", "valuable"]].sum()
+             .round({"silent_revenue": 2})  # cents: float sums over rows in no fixed order differ in the last digit
              .rename(columns={by: label}).sort_values("silent_revenue", ascending=False, ignore_index=True))
     if not audit.silent_n:
         return None, frame
