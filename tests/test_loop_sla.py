@@ -111,3 +111,27 @@ def test_annotate_open_cases():
     assert list(out.sla_used) == pytest.approx([96 / 24, 5 / 16])  # 4 days of a 1-day SLA; 5 working h of 16
     assert list(out.hours_left) == pytest.approx([-72, 27])
     assert list(out.time_left) == ["overdue by 3 d", "1 d 3 h left"]
+
+
+def _walked(start: dt.datetime, end: dt.datetime, calendar: sla.Calendar) -> dt.timedelta:
+    """Working time by the definition: every working window from the start's local day on, clipped."""
+    total = dt.timedelta(0)
+    for opens, closes in calendar.windows(start):
+        if opens >= end:
+            break
+        total += max(min(closes, end) - max(opens, start), dt.timedelta(0))
+    return total if end > start else dt.timedelta(0)
+
+
+@pytest.mark.parametrize("calendar", [UTC_9_17, LOS_ANGELES, sla.Calendar("Asia/Shanghai", 8, 20, "123456"),
+                                      sla.Calendar("Europe/London", 0, 24, "1234567")])
+def test_working_time_equals_the_day_by_day_walk(calendar):
+    """The ledger (sums per day, kept per calendar) gives what walking the windows gives, for moments
+    in any order across weekends and daylight-saving changes, months apart."""
+    import random
+
+    rng = random.Random(7)
+    base = dt.datetime(2025, 1, 1)
+    moments = [base + dt.timedelta(minutes=rng.randrange(0, 700 * 24 * 60)) for _ in range(120)]
+    for a, b in zip(moments, moments[1:] + moments[:1]):
+        assert sla.working_time(a, b, calendar) == _walked(a, b, calendar), (a, b)

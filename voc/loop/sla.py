@@ -50,14 +50,21 @@ class Calendar:
         zone = _zone(self.timezone)
         day = _aware(start).astimezone(zone).date()
         for _ in range(MAX_DAYS):
-            if str(day.isoweekday()) in self.workdays:
-                opens = dt.datetime(day.year, day.month, day.day, self.day_start, tzinfo=zone)
-                closes = (dt.datetime(day.year, day.month, day.day, tzinfo=zone) + dt.timedelta(days=1)
-                          if self.day_end == 24 else
-                          dt.datetime(day.year, day.month, day.day, self.day_end, tzinfo=zone))
-                yield _naive(opens), _naive(closes)
+            window = _day_window(self, zone, day)
+            if window is not None:
+                yield window
             day += dt.timedelta(days=1)
         raise ValueError("no working time found within ten years")
+
+
+def _day_window(calendar: Calendar, zone: ZoneInfo, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+    """The working interval (naive UTC) of ``calendar`` on the local ``day``; None on a day off."""
+    if str(day.isoweekday()) not in calendar.workdays:
+        return None
+    opens = dt.datetime(day.year, day.month, day.day, calendar.day_start, tzinfo=zone)
+    closes = (dt.datetime(day.year, day.month, day.day, tzinfo=zone) + dt.timedelta(days=1)
+              if calendar.day_end == 24 else dt.datetime(day.year, day.month, day.day, calendar.day_end, tzinfo=zone))
+    return _naive(opens), _naive(closes)
 
 
 DEFAULT_CALENDAR = Calendar()
@@ -90,17 +97,59 @@ def due_at(opened: dt.datetime, hours: float, *, business_hours: bool = False,
 
 
 def working_time(start: dt.datetime, end: dt.datetime, calendar: Calendar = DEFAULT_CALENDAR) -> dt.timedelta:
-    """Working time between two moments (zero when ``end`` is not after ``start``)."""
-    total = dt.timedelta(0)
+    """Working time between two moments (zero when ``end`` is not after ``start``).
+
+    The working time from a fixed origin up to a moment, minus the same up to the other moment:
+    the calendar's working days are summed once per process (``_Ledger``), so a case open for
+    months costs two look-ups instead of a walk over every day since it opened.
+    """
     if end <= start:
-        return total
-    for opens, closes in calendar.windows(start):
-        if opens >= end:
-            break
-        begin, finish = max(opens, start), min(closes, end)
-        if finish > begin:
-            total += finish - begin
-    return total
+        return dt.timedelta(0)
+    ledger = _ledger(calendar)
+    before = ledger.until(start)  # first: it may move the origin back; the later moment only grows forward
+    return ledger.until(end) - before
+
+
+class _Ledger:
+    """Working time of one calendar from the start of an origin day, by local day (grown on demand)."""
+
+    def __init__(self, calendar: Calendar):
+        self.calendar, self.zone = calendar, _zone(calendar.timezone)
+        self.origin: dt.date | None = None
+        self.before: list[dt.timedelta] = []  # working time from the origin to the start of origin + i
+
+    def _window(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+        return _day_window(self.calendar, self.zone, day)
+
+    def _cover(self, day: dt.date) -> None:
+        if self.origin is None:
+            self.origin, self.before = day, [dt.timedelta(0)]
+        if day < self.origin:  # grow backwards: rebuild from the earlier day
+            if (self.origin - day).days > MAX_DAYS:
+                raise ValueError("no working time found within ten years")
+            old_last = self.origin + dt.timedelta(days=len(self.before) - 1)
+            self.origin, self.before = day, [dt.timedelta(0)]
+            self._cover(old_last)
+        last = self.origin + dt.timedelta(days=len(self.before) - 1)
+        if (day - last).days > MAX_DAYS:
+            raise ValueError("no working time found within ten years")
+        while last < day:
+            window = self._window(last)
+            self.before.append(self.before[-1] + (window[1] - window[0] if window else dt.timedelta(0)))
+            last += dt.timedelta(days=1)
+
+    def until(self, moment: dt.datetime) -> dt.timedelta:
+        """Working time from the start of the origin day to ``moment`` (naive UTC)."""
+        day = _aware(moment).astimezone(self.zone).date()
+        self._cover(day)
+        window = self._window(day)
+        partial = max(min(moment, window[1]) - window[0], dt.timedelta(0)) if window else dt.timedelta(0)
+        return self.before[(day - self.origin).days] + partial
+
+
+@lru_cache(maxsize=64)
+def _ledger(calendar: Calendar) -> _Ledger:
+    return _Ledger(calendar)
 
 
 def elapsed_share(opened: dt.datetime, due: dt.datetime, now: dt.datetime, *, business_hours: bool = False,
