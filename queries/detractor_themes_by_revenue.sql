@@ -13,7 +13,7 @@ latest as (  -- only for the customers who mentioned a theme in a detractor answ
     select
         customer_key,
         arg_max(nps, submitted_at)                    as nps,
-        arg_max_null(month_revenue, submitted_at)     as monthly_revenue,
+        arg_max(month_revenue, submitted_at)          as monthly_revenue,
         any_value(churned_at)                         as churned_at
     from answer_drivers
     where submitted_at >= $start and submitted_at < $end + interval 1 day

@@ -13,7 +13,7 @@ latest as (  -- a customer whose latest answer was a detractor gave at least one
     select
         customer_key,
         arg_max(nps, submitted_at)                  as nps,
-        arg_max_null(month_revenue, submitted_at)   as monthly_revenue,
+        arg_max(month_revenue, submitted_at)        as monthly_revenue,
         any_value(churned_at)                       as churned_at
     from answers
     where customer_key in (select customer_key from answers where nps <= 6)

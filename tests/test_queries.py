@@ -148,6 +148,21 @@ def test_every_query_parses(query_file):
     assert len({p.name for p in query.params}) == len(query.params), "a parameter is declared twice"
 
 
+def test_every_query_transpiles_to_spark_sql(query_file):
+    """DESIGN §1: the named queries stay portable to a distributed engine (Spark SQL first) through
+    sqlglot's transpiler: a construct it cannot map, or a function it does not know (which it would
+    pass through unchanged, e.g. DuckDB's arg_max_null), fails here."""
+    import sqlglot
+    from sqlglot import exp
+
+    body = "\n".join(line for line in query_file.read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("--"))
+    unknown = sorted({f.name for f in sqlglot.parse_one(body, read="duckdb").find_all(exp.Anonymous)})
+    assert not unknown, f"functions sqlglot cannot map to other engines: {unknown}"
+    spark = sqlglot.transpile(body, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+    assert len(spark) == 1 and spark[0].lstrip().lower().startswith(("with", "select"))
+
+
 def test_catalog_holds_every_file():
     assert sorted(queries.catalog()) == [p.stem for p in QUERY_FILES]
 

@@ -138,7 +138,7 @@ select
     case when o.delivered_at is not null then o.delivered_at > o.promised_at end as late_delivery,
     k.wait_seconds,
     k.resolved_first_contact,
-    r.amount                                         as month_revenue,
+    coalesce(r.amount, 0)                            as month_revenue,  -- 0: no revenue that month
     cf.churned_at
 from feedback f
 left join orders o on o.order_id = f.interaction_id
