@@ -175,6 +175,7 @@ def _account(row) -> Account:
 
 def get_account(database, username: str) -> Account | None:
     with database.read() as cur:
+        # _COLUMNS is this module's constant column list; the username is bound
         row = cur.execute(f"select {_COLUMNS} from users where username = ?", [normalize(username)]).fetchone()
     return None if row is None else _account(row)
 
@@ -183,7 +184,7 @@ def list_users(database=None) -> list[Account]:
     """Every account, by username (no password hashes)."""
     database = database or dbmod.get()
     with database.read() as cur:
-        rows = cur.execute(f"select {_COLUMNS} from users order by username").fetchall()
+        rows = cur.execute(f"select {_COLUMNS} from users order by username").fetchall()  # constant columns
     return [_account(r) for r in rows]
 
 
@@ -304,6 +305,7 @@ def authenticate(database, username: str, password: str, *, now_at: dt.datetime 
     name = normalize(username)[:64]
     password = password if isinstance(password, str) else ""
     with database.read() as cur:
+        # _COLUMNS is this module's constant column list; the username is bound
         row = cur.execute(f"select {_COLUMNS}, password_hash from users where username = ?", [name]).fetchone()
     if len(password) > MAX_PASSWORD_LENGTH:
         password = password[:MAX_PASSWORD_LENGTH] + "\0"  # never matches; still costs one verification

@@ -28,12 +28,16 @@ def latest() -> int:
     return steps()[-1][0]
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the file's main schema holds a table called ``name``."""
+    return con.execute(
+        "select count(*) from duckdb_tables() where table_name = ? and schema_name = 'main'"
+        " and database_name = current_database()", [name]
+    ).fetchall()[0][0] > 0
+
+
 def current(con: duckdb.DuckDBPyConnection) -> int:
-    has_meta = con.execute(
-        "select count(*) from duckdb_tables() where table_name = 'meta' and schema_name = 'main'"
-        " and database_name = current_database()"
-    ).fetchone()[0]
-    if not has_meta:
+    if not has_table(con, "meta"):
         return 0
     row = con.execute("select value from meta where key = 'schema_version'").fetchone()
     return int(row[0]) if row else 0

@@ -96,8 +96,11 @@ def add_case_outcomes(cur: duckdb.DuckDBPyConnection, new_cases: str) -> None:
 
     ``new_cases`` names a relation on ``cur`` with a ``case_id`` column. The rollup's own
     SELECT runs with ``cases`` shadowed by a temporary view of those cases alone, so the
-    definition lives in one place (rollups.sql).
+    definition lives in one place (rollups.sql). Nothing to do before the first rollup build
+    (the demo generator opens its cases before it): that build measures every case.
     """
+    if not migrate.has_table(cur, "case_outcomes"):
+        return
     select = dict(definitions())["case_outcomes"]
     catalog = '"' + cur.execute("select current_database()").fetchall()[0][0].replace('"', '""') + '"'
     # identifiers only (the file's catalog, a relation name of the caller's own); no values

@@ -107,7 +107,7 @@ def apply(cur: duckdb.DuckDBPyConnection, scope: Scope, catalog: str) -> None:
     cat = _quote(catalog)  # identifiers (catalog, table names) are quoted; every value is a bound parameter
     cur.execute("create temp table scope_units (unit_id varchar primary key)")
     if scope.units is None:
-        cur.execute(f"insert into temp.scope_units select unit_id from {cat}.main.org_units")
+        cur.execute(f"insert into temp.scope_units select unit_id from {cat}.main.org_units")  # quoted catalog
     else:
         cur.execute("insert into temp.scope_units " + SUBTREE_SQL.format(catalog=cat), [sorted(scope.units)])
     if scope.focus is not None:

@@ -157,11 +157,7 @@ def insert_cases(cur, cases: pd.DataFrame, sla_rows: pd.DataFrame, actor_name: s
                               'Opened by rule ' || coalesce(r.name, c.rule)
                               || coalesce('; owner ' || c.owner, '; no agent serves this unit yet'), 1
                        from loop_new_cases c left join case_rules r on r.rule_id = c.rule""", [actor_name])
-        # what follows each case is measured in a rollup; absent until the first rollup build
-        # (the demo generator opens its cases before that)
-        if cur.execute("select count(*) from duckdb_tables() where table_name = 'case_outcomes' "
-                       "and schema_name = 'main' and database_name = current_database()").fetchall()[0][0]:
-            rollups.add_case_outcomes(cur, "loop_new_cases")
+        rollups.add_case_outcomes(cur, "loop_new_cases")  # what follows each case is measured in a rollup
     finally:
         cur.unregister("loop_new_cases")
         cur.unregister("loop_new_sla")

@@ -118,9 +118,6 @@ class _Ledger:
         self.origin: dt.date | None = None
         self.before: list[dt.timedelta] = []  # working time from the origin to the start of origin + i
 
-    def _window(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
-        return _day_window(self.calendar, self.zone, day)
-
     def _cover(self, day: dt.date) -> None:
         if self.origin is None:
             self.origin, self.before = day, [dt.timedelta(0)]
@@ -134,7 +131,7 @@ class _Ledger:
         if (day - last).days > MAX_DAYS:
             raise ValueError("no working time found within ten years")
         while last < day:
-            window = self._window(last)
+            window = _day_window(self.calendar, self.zone, last)
             self.before.append(self.before[-1] + (window[1] - window[0] if window else dt.timedelta(0)))
             last += dt.timedelta(days=1)
 
@@ -142,7 +139,7 @@ class _Ledger:
         """Working time from the start of the origin day to ``moment`` (naive UTC)."""
         day = _aware(moment).astimezone(self.zone).date()
         self._cover(day)
-        window = self._window(day)
+        window = _day_window(self.calendar, self.zone, day)
         partial = max(min(moment, window[1]) - window[0], dt.timedelta(0)) if window else dt.timedelta(0)
         return self.before[(day - self.origin).days] + partial
 
