@@ -6,17 +6,16 @@ with movements as (
     select segment, signups, churned from customer_daily where day <= $end
 ),
 
-recent_feedback as (
-    select distinct customer_id, coalesce(segment, 'unknown') as segment
-    from feedback
-    where customer_id is not null
-      and ($source = 'any' or source = $source)
+recent_feedback as (  -- customer_feedback: feedback keyed by customer_facts' integer key
+    select distinct customer_key, coalesce(segment, 'unknown') as segment
+    from customer_feedback
+    where ($source = 'any' or source = $source)
       and submitted_at >= $end - ($days - 1)
       and submitted_at < $end + 1
 ),
 
 churned as (
-    select customer_id from churn_events where churned_at <= $end
+    select customer_key from customer_facts where churned_at <= $end
 ),
 
 base as (
@@ -29,7 +28,7 @@ base as (
 heard as (
     select segment, count(*) as heard
     from recent_feedback r
-    where not exists (select 1 from churned c where c.customer_id = r.customer_id)
+    where not exists (select 1 from churned c where c.customer_key = r.customer_key)
     group by segment
 )
 

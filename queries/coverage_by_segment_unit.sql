@@ -5,16 +5,15 @@ with movements as (
     select unit_id, segment, signups, churned from customer_daily where day <= $end
 ),
 
-recent_feedback as (
-    select distinct customer_id, unit_id, coalesce(segment, 'unknown') as segment, source
-    from feedback
-    where customer_id is not null
-      and submitted_at >= $end - ($days - 1)
+recent_feedback as (  -- customer_feedback: feedback keyed by customer_facts' integer key
+    select distinct customer_key, unit_id, coalesce(segment, 'unknown') as segment, source
+    from customer_feedback
+    where submitted_at >= $end - ($days - 1)
       and submitted_at < $end + 1
 ),
 
 churned as (
-    select customer_id from churn_events where churned_at <= $end
+    select customer_key from customer_facts where churned_at <= $end
 ),
 
 units as (
@@ -30,7 +29,7 @@ base as (
 
 heard as (
     select * from recent_feedback r
-    where not exists (select 1 from churned c where c.customer_id = r.customer_id)
+    where not exists (select 1 from churned c where c.customer_key = r.customer_key)
 ),
 
 reached as (
@@ -38,7 +37,7 @@ reached as (
     from heard
     group by unit_id, segment, source
     union all
-    select unit_id, segment, 'any' as source, count(distinct customer_id) as heard
+    select unit_id, segment, 'any' as source, count(distinct customer_key) as heard
     from heard
     group by unit_id, segment
 )

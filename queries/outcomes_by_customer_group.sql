@@ -1,24 +1,24 @@
 -- returns: customers of a date range grouped by exposure (among customers with an order in the range: a late delivery or not; with a contact: a long wait or not; all: an incident in their unit or not) and by the NPS group of their latest answer, with the counts behind NPS, churn (in the range and the churn_days after it, bounded by the data) and average monthly revenue
 -- grain: dimension, grp
 -- params: start date, end date, long_wait_seconds integer, churn_days integer
-with customers as (  -- customer_facts: one row per customer with its churn date
-    select customer_id, unit_id, churned_at
+with customers as (  -- customer_facts: one row per customer with its integer key and churn date
+    select customer_key, unit_id, churned_at
     from customer_facts
     where signup_at <= $end
 ),
 
 orders_in_range as (
-    select customer_id, count(*) filter (where delivered_at > promised_at) as late_n
-    from orders
+    select customer_key, count(*) filter (where late) as late_n
+    from customer_orders
     where ordered_at >= $start and ordered_at < $end + interval 1 day
-    group by customer_id
+    group by customer_key
 ),
 
 contacts_in_range as (
-    select customer_id, count(*) filter (where wait_seconds > $long_wait_seconds) as long_wait_n
-    from contacts
+    select customer_key, count(*) filter (where wait_seconds > $long_wait_seconds) as long_wait_n
+    from customer_contacts
     where started_at >= $start and started_at < $end + interval 1 day
-    group by customer_id
+    group by customer_key
 ),
 
 incident_units as (
@@ -29,17 +29,17 @@ incident_units as (
 ),
 
 answers as (
-    select customer_id, arg_max(last_nps, last_at) as nps
+    select customer_key, arg_max(last_nps, last_at) as nps
     from respondent_monthly
     where last_at >= $start and last_at < $end + interval 1 day
-    group by customer_id
+    group by customer_key
 ),
 
 revenue_in_range as (
-    select customer_id, avg(amount) as monthly_revenue
-    from revenue
+    select customer_key, avg(amount) as monthly_revenue
+    from customer_revenue
     where month >= date_trunc('month', $start) and month <= $end
-    group by customer_id
+    group by customer_key
 ),
 
 last_day as (
@@ -57,14 +57,14 @@ horizon as (
 ),
 
 active as (
-    select customer_id, unit_id, churned_at
+    select customer_key, unit_id, churned_at
     from customers
     where churned_at is null or churned_at >= $start
 ),
 
 flags as (
     select
-        a.customer_id,
+        a.customer_key,
         o.late_n > 0                                                  as late_delivery,  -- null: no order
         k.long_wait_n > 0                                             as long_wait,      -- null: no contact
         case when (select count(*) from incident_units) > 0
@@ -76,11 +76,11 @@ flags as (
         v.monthly_revenue
     from active a
     cross join horizon h
-    left join orders_in_range o on o.customer_id = a.customer_id
-    left join contacts_in_range k on k.customer_id = a.customer_id
+    left join orders_in_range o on o.customer_key = a.customer_key
+    left join contacts_in_range k on k.customer_key = a.customer_key
     left join incident_units i on i.unit_id = a.unit_id
-    left join answers r on r.customer_id = a.customer_id
-    left join revenue_in_range v on v.customer_id = a.customer_id
+    left join answers r on r.customer_key = a.customer_key
+    left join revenue_in_range v on v.customer_key = a.customer_key
 ),
 
 grouped as (

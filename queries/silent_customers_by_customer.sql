@@ -4,33 +4,20 @@
 -- keep the definitions in step with silent_customers_by_segment_unit.sql
 with revenue_month as (
     select max(month) as month
-    from revenue
+    from customer_revenue
     where month <= $end and month >= $end + 1 - interval 1 year
-),
-
-month_revenue as (
-    select r.customer_id, r.amount
-    from revenue r
-    join revenue_month m on r.month = m.month
-),
-
-churned as (
-    select customer_id from churn_events where churned_at <= $end
-),
-
-customer_units as (
-    select customer_id, unit_id, segment from customers
 ),
 
 units as (
     select unit_id, name from org_units
 ),
 
-paying as (
-    select c.customer_id, c.unit_id, c.segment, r.amount as monthly_revenue
-    from month_revenue r
-    join customer_units c on c.customer_id = r.customer_id
-    where not exists (select 1 from churned x where x.customer_id = r.customer_id)
+paying as (  -- customer_facts: the customer's id, unit, segment and churn date
+    select k.customer_key, k.customer_id, k.unit_id, k.segment, r.amount as monthly_revenue
+    from customer_revenue r
+    join revenue_month m on r.month = m.month
+    join customer_facts k on k.customer_key = r.customer_key
+    where k.churned_at is null or k.churned_at > $end
 ),
 
 threshold as (
@@ -42,7 +29,7 @@ valuable as (
         p.*,
         t.top_quartile_from,
         t.paying,
-        not exists (select 1 from feedback f where f.customer_id = p.customer_id
+        not exists (select 1 from customer_feedback f where f.customer_key = p.customer_key
                     and f.submitted_at >= $end + 1 - interval 1 year and f.submitted_at < $end + 1) as silent
     from paying p, threshold t
     where p.monthly_revenue >= t.top_quartile_from

@@ -18,7 +18,8 @@ CHANGES = {
     "orders": ["update orders set amount = amount + 1, delivered_at = delivered_at + interval 3 day "
                "where order_id like 'ord-cur-%'"],
     "feedback": ["update feedback set nps = 10 - nps where nps is not null",
-                 "update feedback set themes = null where feedback_id like 'fb-d%'"],
+                 "update feedback set themes = null where feedback_id like 'fb-d%'",
+                 "update feedback set submitted_at = submitted_at - interval 1 minute"],
     "customers": ["update customers set segment = 'changed' where customer_id like 'uw%' or customer_id like 'sh%'",
                   "delete from customers where customer_id = 'ca001'"],
     "revenue": ["update revenue set amount = amount * 2"],
@@ -76,9 +77,12 @@ def test_a_partial_rebuild_gives_the_full_rebuilds_rollups(private_db_path, chan
     assert partial == full
     assert rebuilt == _expected(changed)
     if changed:
-        # the change moved every rollup rebuilt (so a rollup missing from the plan would show),
-        # and at least one rollup was left alone
-        assert [name for name in rebuilt if partial[name] == before[name]] == []
+        # the change moved every rollup that reads a changed table itself (so a rollup missing from
+        # the plan would show; one rebuilt only because a rollup it reads was may come out the same,
+        # as the keyed copies do when only churn dates move), and at least one rollup was left alone
+        reads = {name: rollups.reads(select) for name, select in rollups.definitions()}
+        direct = [name for name in rebuilt if reads[name] is None or reads[name] & changed]
+        assert direct and [name for name in direct if partial[name] == before[name]] == []
         assert len(rebuilt) < len(rollups.definitions())
     else:
         assert rebuilt == []

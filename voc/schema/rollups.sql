@@ -88,6 +88,31 @@ select
 from customers c
 left join churn_events e using (customer_id);
 
+-- Orders, contacts, monthly revenue and feedback keyed by that integer, kept to the columns the
+-- per-customer queries read (the exposure comparison of voc/exposure.py, the listening audit's
+-- coverage and silent customers): a date range over millions of rows then groups and joins on
+-- integers. Rows keep the base table's order (by date as loaded), so a date range still skips
+-- the row groups outside it. Feedback keeps the columns the reader's filters apply to.
+create or replace table customer_orders as
+select k.customer_key, o.unit_id, o.ordered_at, o.delivered_at > o.promised_at as late
+from orders o
+join customer_facts k using (customer_id);
+
+create or replace table customer_contacts as
+select k.customer_key, c.unit_id, c.started_at, c.wait_seconds
+from contacts c
+join customer_facts k using (customer_id);
+
+create or replace table customer_revenue as
+select k.customer_key, r.unit_id, r.month, r.amount
+from revenue r
+join customer_facts k using (customer_id);
+
+create or replace table customer_feedback as
+select k.customer_key, f.unit_id, f.segment, f.source, f.journey_stage, f.submitted_at
+from feedback f
+join customer_facts k using (customer_id);
+
 create or replace table respondent_monthly as
 with answers as (
     select cast(date_trunc('month', submitted_at) as date) as month, customer_id, unit_id,
