@@ -83,33 +83,48 @@ flags as (
     left join revenue_in_range v on v.customer_key = a.customer_key
 ),
 
+combos as (  -- the customers counted by their combination of flags: a few dozen rows to regroup
+    select
+        late_delivery, long_wait, incident, nps_group,
+        count(*)                                                      as customers,
+        count(nps)                                                    as nps_n,
+        count(*) filter (where nps >= 9)                              as promoters,
+        count(*) filter (where nps <= 6)                              as detractors,
+        count(*) filter (where churned)                               as churned,
+        count(monthly_revenue)                                        as revenue_n,
+        sum(monthly_revenue)                                          as revenue_sum,
+        sum(monthly_revenue * monthly_revenue)                        as revenue_sq_sum
+    from flags
+    group by late_delivery, long_wait, incident, nps_group
+),
+
 grouped as (
-    select 'all' as dimension, 'all' as grp, * from flags
+    select 'all' as dimension, 'all' as grp, * from combos
     union all
-    select 'late_delivery', case when late_delivery then 'exposed' else 'not_exposed' end, * from flags
+    select 'late_delivery', case when late_delivery then 'exposed' else 'not_exposed' end, * from combos
     where late_delivery is not null
     union all
-    select 'long_wait', case when long_wait then 'exposed' else 'not_exposed' end, * from flags
+    select 'long_wait', case when long_wait then 'exposed' else 'not_exposed' end, * from combos
     where long_wait is not null
     union all
-    select 'incident', case when incident then 'exposed' else 'not_exposed' end, * from flags
+    select 'incident', case when incident then 'exposed' else 'not_exposed' end, * from combos
     where incident is not null
     union all
-    select 'nps_group', nps_group, * from flags
+    select 'nps_group', nps_group, * from combos
     where nps_group is not null
 )
 
 select
     g.dimension,
     g.grp,
-    cast(count(*) as bigint)                                          as customers,
-    cast(count(g.nps) as bigint)                                      as nps_n,
-    cast(count(*) filter (where g.nps >= 9) as bigint)                as promoters,
-    cast(count(*) filter (where g.nps <= 6) as bigint)                as detractors,
-    cast(count(*) filter (where g.churned) as bigint)                 as churned,
-    cast(count(g.monthly_revenue) as bigint)                          as revenue_n,
-    coalesce(sum(g.monthly_revenue), 0)::double                       as revenue_sum,
-    coalesce(sum(g.monthly_revenue * g.monthly_revenue), 0)::double   as revenue_sq_sum,
+    cast(sum(g.customers) as bigint)                                  as customers,
+    cast(sum(g.nps_n) as bigint)                                      as nps_n,
+    cast(sum(g.promoters) as bigint)                                  as promoters,
+    cast(sum(g.detractors) as bigint)                                 as detractors,
+    cast(sum(g.churned) as bigint)                                    as churned,
+    cast(sum(g.revenue_n) as bigint)                                  as revenue_n,
+    coalesce(sum(g.revenue_sum), 0)::double                           as revenue_sum,
+    coalesce(sum(g.revenue_sq_sum), 0)::double                        as revenue_sq_sum,
     any_value(h.churn_until)                                          as churn_until,
     (select count(*) > 0 from churn_events)                           as churn_loaded
 from grouped g
