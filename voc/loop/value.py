@@ -38,13 +38,19 @@ def window(as_of: dt.date) -> Period:
     return Period(end - dt.timedelta(days=WINDOW_DAYS - 1), end)
 
 
+COUNTS = ["cases", "churned", "later_nps_n", "later_promoters", "later_detractors", "revenue_sum", "revenue_sq_sum"]
+
+
+def _estimates_of(s) -> dict:
+    """Churn, later NPS and revenue estimates for summed counts (a mapping or row with ``COUNTS``)."""
+    return {"cases": int(s["cases"]), "churn": metrics.churn_rate(int(s["churned"]), int(s["cases"])),
+            "later_nps": metrics.nps(int(s["later_promoters"]), int(s["later_detractors"]), int(s["later_nps_n"])),
+            "revenue": metrics.mean(float(s["revenue_sum"]), float(s["revenue_sq_sum"]), int(s["cases"]))}
+
+
 def _estimates(rows: pd.DataFrame) -> dict:
     """Churn, later NPS and revenue estimates for the summed counts of ``rows``."""
-    s = rows[["cases", "churned", "later_nps_n", "later_promoters", "later_detractors", "revenue_sum",
-              "revenue_sq_sum"]].sum()
-    return {"cases": int(s.cases), "churn": metrics.churn_rate(int(s.churned), int(s.cases)),
-            "later_nps": metrics.nps(int(s.later_promoters), int(s.later_detractors), int(s.later_nps_n)),
-            "revenue": metrics.mean(float(s.revenue_sum), float(s.revenue_sq_sum), int(s.cases))}
+    return _estimates_of(rows[COUNTS].sum())
 
 
 def _compare(rows: pd.DataFrame) -> dict[str, Change]:
@@ -69,12 +75,20 @@ class Value:
 
 
 def _table(raw: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
+    """Churn contacted in time against late or never, per ``key`` (one group-by, then plain sums)."""
+    sums: dict = {}
+    grouped = raw.assign(in_time=raw.contact_group == "in_time").groupby([key, "in_time"], sort=True)[COUNTS].sum()
+    for record in grouped.reset_index().to_dict("records"):
+        sums.setdefault(record[key], {})[bool(record["in_time"])] = record
+    none = dict.fromkeys(COUNTS, 0)
     out = []
-    for name, part in raw.groupby(key):
-        change = _compare(part)["churn"]
+    for name, sides in sums.items():
+        on_side, other_side = sides.get(True, none), sides.get(False, none)
+        change = compare(metrics.churn_rate(int(on_side["churned"]), int(on_side["cases"])),
+                         metrics.churn_rate(int(other_side["churned"]), int(other_side["cases"])))
         on_time, other = change.current, change.previous
-        out.append({label: name, "cases": int(part.cases.sum()), "in_time_share": 100 * int(
-            part[part.contact_group == "in_time"].cases.sum()) / max(int(part.cases.sum()), 1),
+        cases = int(on_side["cases"]) + int(other_side["cases"])
+        out.append({label: name, "cases": cases, "in_time_share": 100 * int(on_side["cases"]) / max(cases, 1),
             "churn_in_time": on_time.value if on_time.enough else None, "n_in_time": on_time.n,
             "churn_late_or_never": other.value if other.enough else None, "n_late_or_never": other.n,
             "difference": change.delta if change.testable else None,
@@ -90,10 +104,14 @@ def _verdict(change: Change) -> str:
     return "churn lower when contacted in time" if change.delta < 0 else "churn higher when contacted in time"
 
 
-def build(as_of: dt.date, *, scope: Scope = ALL, database=None) -> Value:
+def _counts(as_of: dt.date, scope: Scope, database) -> tuple[Period, pd.DataFrame]:
     period = window(as_of)
-    raw = queries.run("case_outcomes_by_group", {**period.params(), "days": FOLLOW_DAYS}, scope=scope,
-                      database=database)
+    return period, queries.run("case_outcomes_by_group", {**period.params(), "days": FOLLOW_DAYS}, scope=scope,
+                               database=database)
+
+
+def build(as_of: dt.date, *, scope: Scope = ALL, database=None) -> Value:
+    period, raw = _counts(as_of, scope, database)
     rows = []
     for key, label in GROUPS.items():
         e = _estimates(raw[raw.contact_group == key])
@@ -116,8 +134,11 @@ def _high(e):
 
 def headline(v: Value) -> str:
     """One sentence on churn, contacted in time against late or never (the executive summary's)."""
-    change = v.effect.get("churn")
-    where = f"detractor follow-ups opened {v.window.label()}"
+    return _headline(v.effect.get("churn"), v.window)
+
+
+def _headline(change: Change | None, window: Period) -> str:
+    where = f"detractor follow-ups opened {window.label()}"
     if change is None or not change.testable:
         return (f"The data cannot tell yet whether contacting detractors in time reduces churn: too few {where} "
                 f"on one side (at least {config.MIN_GROUP_SIZE} each are needed).")
@@ -135,14 +156,15 @@ def headline(v: Value) -> str:
 
 def sentence(period: Period, *, scope: Scope = ALL, database=None) -> narrate.Sentence:
     """The executive summary's and the stories' sentence on what follow-up is worth, with its provenance."""
-    v = build(period.end, scope=scope, database=database)
-    change = v.effect.get("churn")
-    params = {**{k: x.isoformat() for k, x in v.window.params().items()}, "days": str(FOLLOW_DAYS)}
+    follow_window, raw = _counts(period.end, scope, database)  # the churn effect alone: no tables per unit or agent
+    change = _compare(raw)["churn"] if len(raw) else None
+    params = {**{k: x.isoformat() for k, x in follow_window.params().items()}, "days": str(FOLLOW_DAYS)}
     source = narrate.Provenance("case_outcomes_by_group", params, what="churn within 90 days of a detractor "
                                 "follow-up: contacted within the SLA (current) against late or never (previous)")
     if change is not None:
         source = source.of(change)
-    return narrate.Sentence(headline(v), "worth", bool(change is not None and change.significant), (source,))
+    return narrate.Sentence(_headline(change, follow_window), "worth", bool(change is not None and change.significant),
+                            (source,))
 
 
 def churn_chart(v: Value) -> alt.Chart:
