@@ -32,7 +32,6 @@ flagged as (
         a.feedback_id,
         a.nps,
         a.csat,
-        a.themes,
         a.late_delivery,
         a.wait_seconds > $long_wait_seconds                                          as long_wait,
         not a.resolved_first_contact                                                 as not_resolved,
@@ -75,7 +74,7 @@ mentions as (
         count(*) filter (where nps <= 6)              as detractors,
         count(csat)                                   as csat_n,
         count(*) filter (where csat >= 4)             as csat_satisfied
-    from (select unnest(themes) as theme, nps, csat from flagged where themes is not null)
+    from (select unnest(themes) as theme, nps, csat from answers where themes is not null)
     group by theme
 ),
 
@@ -87,7 +86,7 @@ totals as (
         count(*) filter (where nps <= 6)              as detractors,
         count(csat)                                   as csat_n,
         count(*) filter (where csat >= 4)             as csat_satisfied
-    from flagged
+    from answers
 ),
 
 theme_counts as (
