@@ -1,11 +1,42 @@
-"""Helpers for the ingest tests: survey files in a Qualtrics-like layout, and a database fingerprint."""
+"""Helpers for the ingest tests: a mapping with its CSV file, survey files in a Qualtrics-like layout,
+and a database fingerprint."""
 from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from pathlib import Path
 
 from voc import db as dbmod
+
+ORDERS = """
+    source: test_orders
+    on_error: ON_ERROR
+    tables:
+      orders:
+        order_id: Order
+        customer_id: Customer
+        ordered_at: Ordered
+        promised_at: Promised
+        delivered_at: Delivered
+        amount: Amount
+    """
+ORDERS_HEADER = "Order,Customer,Ordered,Promised,Delivered,Amount\n"
+
+
+def write_import(folder: Path, name: str, mapping: str, data: str) -> Path:
+    """``<name>.yaml`` (``mapping``, dedented) and the ``<name>.csv`` it names; the mapping's path."""
+    (folder / f"{name}.csv").write_text(data, encoding="utf-8")
+    path = folder / f"{name}.yaml"
+    path.write_text(textwrap.dedent(mapping).strip() + f"\nfile: {name}.csv\n", encoding="utf-8")
+    return path
+
+
+def write_orders(folder: Path, lines: list[str], on_error: str = "reject") -> Path:
+    """An orders file (``lines`` under the header) and its mapping."""
+    return write_import(folder, "orders", ORDERS.replace("ON_ERROR", on_error),
+                        ORDERS_HEADER + "".join(line + "\n" for line in lines))
+
 
 HEADER = ["StartDate", "EndDate", "ResponseId", "ExternalReference", "UserLanguage", "Q1", "Q2", "Q3"]
 QUESTIONS = ["Start Date", "End Date", "Response ID", "External Data Reference", "User Language",

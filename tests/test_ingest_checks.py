@@ -4,35 +4,13 @@ converted values computed once and reported once, and the direct write from the 
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
 import pytest
 
+from tests.ingest_helpers import write_import, write_orders
 from voc import db
 from voc.ingest import load
 from voc.ingest.report import ImportRejected
-
-ORDERS = textwrap.dedent("""
-    source: test_orders
-    on_error: ON_ERROR
-    tables:
-      orders:
-        order_id: Order
-        customer_id: Customer
-        ordered_at: Ordered
-        promised_at: Promised
-        delivered_at: Delivered
-        amount: Amount
-    file: orders.csv
-    """)
-HEADER = "Order,Customer,Ordered,Promised,Delivered,Amount\n"
-
-
-def _orders(folder, lines: list[str], on_error: str = "reject"):
-    (folder / "orders.csv").write_text(HEADER + "".join(line + "\n" for line in lines), encoding="utf-8")
-    mapping = folder / "orders.yaml"
-    mapping.write_text(ORDERS.replace("ON_ERROR", on_error), encoding="utf-8")
-    return mapping
 
 
 def _reasons(report) -> dict[int, str]:
@@ -49,7 +27,7 @@ def test_duplicate_keys_are_counted_per_key_and_blank_keys_are_not_duplicates(pr
             "o-2,uw007,2026-10-01 10:00:00,2026-10-04 10:00:00,,ten",     # row 8: also not a number
             "o-3,uw008,2026-10-01 10:00:00,2026-10-04 10:00:00,,10"]      # row 9: fine
     with pytest.raises(ImportRejected) as refused:
-        load.run(_orders(tmp_path, rows), db.get(private_db_path))
+        load.run(write_orders(tmp_path, rows), db.get(private_db_path))
     reasons = _reasons(refused.value.report)
     assert sorted(reasons) == [2, 3, 4, 5, 6, 7, 8]
     for row in (2, 3, 4):
@@ -61,8 +39,7 @@ def test_duplicate_keys_are_counted_per_key_and_blank_keys_are_not_duplicates(pr
 
 
 def test_a_composite_key_is_a_duplicate_only_when_every_part_matches(private_db_path, tmp_path):
-    mapping = tmp_path / "revenue.yaml"
-    mapping.write_text(textwrap.dedent("""
+    mapping = write_import(tmp_path, "revenue", """
         source: test_revenue
         on_error: quarantine
         tables:
@@ -70,15 +47,13 @@ def test_a_composite_key_is_a_duplicate_only_when_every_part_matches(private_db_
             customer_id: Customer
             month: {from: Month, trunc: month}
             amount: Amount
-        file: revenue.csv
-        """), encoding="utf-8")
-    (tmp_path / "revenue.csv").write_text("Customer,Month,Amount\n"
-                                          "uw001,2026-10-01,10\n"      # row 2 \ the same month
-                                          "uw001,2026-10-17,11\n"      # row 3 /
-                                          "uw001,2026-09-01,12\n"      # row 4
-                                          "uw002,2026-10-01,13\n"      # row 5
-                                          "uw002,,14\n"                # row 6: blank month
-                                          "uw002,,15\n", encoding="utf-8")  # row 7: blank month
+        """, "Customer,Month,Amount\n"
+             "uw001,2026-10-01,10\n"      # row 2 \ the same month
+             "uw001,2026-10-17,11\n"      # row 3 /
+             "uw001,2026-09-01,12\n"      # row 4
+             "uw002,2026-10-01,13\n"      # row 5
+             "uw002,,14\n"                # row 6: blank month
+             "uw002,,15\n")               # row 7: blank month
     report = load.run(mapping, db.get(private_db_path))
     reasons = _reasons(report)
     assert reasons[2] == reasons[3] == "duplicate customer_id/month: 'uw001, 2026-10-01' appears 2 times in the file"
@@ -87,8 +62,7 @@ def test_a_composite_key_is_a_duplicate_only_when_every_part_matches(private_db_
 
 
 def test_each_conversion_is_reported_once_with_lookups_and_a_column_used_twice(private_db_path, tmp_path):
-    mapping = tmp_path / "feedback.yaml"
-    mapping.write_text(textwrap.dedent("""
+    mapping = write_import(tmp_path, "feedback", """
         source: test_feedback
         on_error: quarantine
         tables:
@@ -102,15 +76,12 @@ def test_each_conversion_is_reported_once_with_lookups_and_a_column_used_twice(p
             nps: Score
             csat: {from: Sat, scale: {from: [1, 10], to: [1, 5]}}
             text: Comment
-        file: feedback.csv
-        """), encoding="utf-8")
-    (tmp_path / "feedback.csv").write_text(
-        "Id,Customer,Region,When,Score,Sat,Comment\n"
-        "t-1, uw001 ,US West,01/10/2026 09:30,9,10,fine\n"       # row 2: fine
-        "t-2,uw002,us_east,2026-10-02,7.5,1,\n"                  # row 3: not a whole number
-        "t-3,uw003,Atlantis,2026-10-02,ten,x,\n"                 # row 4: unknown unit, not numbers
-        "t-4,uw004,Canada,31/02/2026 09:00,N/A,0,\n"             # row 5: not a date, blank score, off scale
-        "t-5,uw005,,2026-10-02,,,\n", encoding="utf-8")          # row 6: unit from the customer
+        """, "Id,Customer,Region,When,Score,Sat,Comment\n"
+             "t-1, uw001 ,US West,01/10/2026 09:30,9,10,fine\n"       # row 2: fine
+             "t-2,uw002,us_east,2026-10-02,7.5,1,\n"                  # row 3: not a whole number
+             "t-3,uw003,Atlantis,2026-10-02,ten,x,\n"                 # row 4: unknown unit, not numbers
+             "t-4,uw004,Canada,31/02/2026 09:00,N/A,0,\n"             # row 5: not a date, blank score, off scale
+             "t-5,uw005,,2026-10-02,,,\n")                            # row 6: unit from the customer
     report = load.run(mapping, db.get(private_db_path))
     reasons = _reasons(report)
     assert reasons == {
@@ -134,14 +105,14 @@ def test_rows_are_written_new_changed_and_unchanged_into_an_empty_or_a_filled_ta
     first = ["o-1,uw001,2026-10-01 10:00:00,2026-10-04 10:00:00,2026-10-03 10:00:00,10.50",
              "o-2,sh002,2026-10-05 10:00:00,2026-10-08 10:00:00,,20",
              "o-3,ue003,2026-09-01 10:00:00,2026-09-04 10:00:00,2026-09-09 10:00:00,30"]
-    report = load.run(_orders(tmp_path, first), database)
+    report = load.run(write_orders(tmp_path, first), database)
     assert report.status == "loaded" and report.latest_record == dt.datetime(2026, 10, 5, 10)
     assert {k: report.tables["orders"][k] for k in ("new", "changed", "same")} == {"new": 3, "changed": 0, "same": 0}
-    assert load.run(_orders(tmp_path, first), database).status == "unchanged"
+    assert load.run(write_orders(tmp_path, first), database).status == "unchanged"
 
     second = [first[0], first[1].replace(",,20", ",2026-10-09 10:00:00,20"),
               "o-4,uw004,2026-10-06 10:00:00,2026-10-09 10:00:00,,40"]
-    report = load.run(_orders(tmp_path, second), database)
+    report = load.run(write_orders(tmp_path, second), database)
     assert {k: report.tables["orders"][k] for k in ("new", "changed", "same")} == {"new": 1, "changed": 1, "same": 1}
     assert report.latest_record == dt.datetime(2026, 10, 6, 10)
     with database.read() as cur:
@@ -155,8 +126,7 @@ def test_rows_are_written_new_changed_and_unchanged_into_an_empty_or_a_filled_ta
 
 def test_feedback_without_a_text_column_loads_its_scores(private_db_path, tmp_path):
     """Enrichment has nothing to read when the mapping has no text column: the scores still load."""
-    mapping = tmp_path / "scores.yaml"
-    mapping.write_text(textwrap.dedent("""
+    mapping = write_import(tmp_path, "scores", """
         source: test_scores
         on_error: reject
         tables:
@@ -166,10 +136,7 @@ def test_feedback_without_a_text_column_loads_its_scores(private_db_path, tmp_pa
             source: {value: survey}
             submitted_at: When
             nps: Score
-        file: scores.csv
-        """), encoding="utf-8")
-    (tmp_path / "scores.csv").write_text("Id,Customer,When,Score\ns-1,uw001,2026-10-01,9\ns-2,uw002,2026-10-02,3\n",
-                                         encoding="utf-8")
+        """, "Id,Customer,When,Score\ns-1,uw001,2026-10-01,9\ns-2,uw002,2026-10-02,3\n")
     report = load.run(mapping, db.get(private_db_path))
     assert report.status == "loaded" and report.tables["feedback"]["new"] == 2
     with db.get(private_db_path).read() as cur:
@@ -183,7 +150,7 @@ def test_an_amount_too_large_for_its_column_is_reported_per_row(private_db_path,
             "o-2,uw002,2026-10-01 10:00:00,2026-10-04 10:00:00,,9999999999.999",   # row 3: rounds up to the limit
             "o-3,uw003,2026-10-01 10:00:00,2026-10-04 10:00:00,,9999999999.99"]    # row 4: fits
     with pytest.raises(ImportRejected) as refused:
-        load.run(_orders(tmp_path, rows), db.get(private_db_path))
+        load.run(write_orders(tmp_path, rows), db.get(private_db_path))
     reasons = _reasons(refused.value.report)
     assert reasons == {2: "amount: 99999999999999.0 is too large (the limit is 10,000,000,000)",
                        3: "amount: 9999999999.999 is too large (the limit is 10,000,000,000)"}

@@ -2,11 +2,9 @@
 exactly what a full rebuild makes (measured on the fixture database)."""
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from tests.test_ingest_checks import ORDERS
+from tests.ingest_helpers import write_orders
 from voc import db, migrate, rollups
 from voc.ingest import load
 
@@ -104,14 +102,10 @@ def test_rollups_of_another_release_or_a_missing_rollup_mean_a_full_rebuild(priv
 
 def test_an_import_rebuilds_the_rollups_of_what_it_wrote_and_they_match_a_full_rebuild(private_db_path, tmp_path):
     database = db.get(private_db_path)
-    (tmp_path / "orders.csv").write_text(
-        "Order,Customer,Ordered,Promised,Delivered,Amount\n"
-        "ord-new-1,uw001,2026-10-01 10:00:00,2026-10-04 10:00:00,2026-10-09 10:00:00,12.50\n"
-        "ord-new-2,sh002,2026-10-02 10:00:00,2026-10-05 10:00:00,,40\n"
-        "ord-cur-uw001,uw001,2026-09-10 09:00:00,2026-09-13 09:00:00,2026-09-20 09:00:00,999\n",
-        encoding="utf-8")
-    mapping = tmp_path / "orders.yaml"
-    mapping.write_text(ORDERS.replace("ON_ERROR", "reject"), encoding="utf-8")
+    mapping = write_orders(tmp_path, [
+        "ord-new-1,uw001,2026-10-01 10:00:00,2026-10-04 10:00:00,2026-10-09 10:00:00,12.50",
+        "ord-new-2,sh002,2026-10-02 10:00:00,2026-10-05 10:00:00,,40",
+        "ord-cur-uw001,uw001,2026-09-10 09:00:00,2026-09-13 09:00:00,2026-09-20 09:00:00,999"])
     report = load.run(mapping, database)
     assert report.status == "loaded"
     assert (report.tables["orders"]["new"], report.tables["orders"]["changed"]) == (2, 1)

@@ -155,8 +155,7 @@ def test_every_query_transpiles_to_spark_sql(query_file):
     import sqlglot
     from sqlglot import exp
 
-    body = "\n".join(line for line in query_file.read_text(encoding="utf-8").splitlines()
-                     if not line.lstrip().startswith("--"))
+    body = queries.parse(query_file).body
     unknown = sorted({f.name for f in sqlglot.parse_one(body, read="duckdb").find_all(exp.Anonymous)})
     assert not unknown, f"functions sqlglot cannot map to other engines: {unknown}"
     spark = sqlglot.transpile(body, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)

@@ -32,7 +32,6 @@ from pathlib import Path
 import duckdb
 
 from voc import config, migrate, rollups
-from voc.rollups import definitions as rollup_definitions
 from voc.scope import ALL, Scope
 from voc.scope import apply as apply_scope
 
@@ -138,7 +137,7 @@ class Database:
         try:
             apply_scope(cur, scope, self.catalog)
             if self.rollups_as_views:
-                for name, select in rollup_definitions():
+                for name, select in rollups.definitions():
                     cur.execute(f"create or replace temp view {name} as {select}")
         except BaseException:
             cur.close()

@@ -52,11 +52,21 @@ class NamedQuery:
     sql: str
     path: Path
 
+    @property
+    def body(self) -> str:
+        """The SQL without its comment lines (the header included)."""
+        return uncommented(self.sql)
+
     def param(self, name: str) -> Param:
         for p in self.params:
             if p.name == name:
                 return p
         raise KeyError(name)
+
+
+def uncommented(text: str) -> str:
+    """``text`` without its ``--`` comment lines."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
 
 
 def _header_value(lines: list[str], index: int, label: str, path: Path) -> str:
@@ -87,8 +97,7 @@ def parse(path: Path) -> NamedQuery:
                     f"write 'name type' with a type among {', '.join(TYPES)}"
                 )
             params.append(Param(m.group(1), m.group(2), bool(m.group(3))))
-    body = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
-    used = set(_PARAM_USE.findall(body))
+    used = set(_PARAM_USE.findall(uncommented(text)))
     declared = {p.name for p in params}
     if used != declared:
         raise QueryError(

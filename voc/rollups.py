@@ -9,19 +9,26 @@ from pathlib import Path
 import duckdb
 
 from voc import migrate
+from voc.scope import quote
 
 ROLLUPS_SQL = Path(__file__).resolve().parent / "schema" / "rollups.sql"
 _DIGEST_KEY = "rollups_digest"
 
 
+@functools.cache
+def _source() -> str:
+    """rollups.sql, read once per process (it ships with the release)."""
+    return ROLLUPS_SQL.read_text(encoding="utf-8")
+
+
 def digest() -> str:
     """Identifies this release's rollup definitions: a file built by another release is rebuilt."""
-    return hashlib.sha256(ROLLUPS_SQL.read_bytes()).hexdigest()[:16]
+    return hashlib.sha256(_source().encode("utf-8")).hexdigest()[:16]
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Recreate every rollup from the base tables, inside the caller's transaction if any."""
-    con.execute(ROLLUPS_SQL.read_text(encoding="utf-8"))
+    con.execute(_source())
     migrate.set_meta(con, _DIGEST_KEY, digest())
 
 
@@ -35,8 +42,7 @@ def rebuild_after(con: duckdb.DuckDBPyConnection, changed) -> list[str]:
     when one of them is missing, or when rollups.sql holds more than its ``create or replace
     table`` statements. Returns the names of the rollups rebuilt.
     """
-    text = ROLLUPS_SQL.read_text(encoding="utf-8")
-    plan = _plan(text)
+    plan = _plan(_source())
     existing = {r[0].lower() for r in con.execute(
         "select table_name from duckdb_tables() where database_name = current_database() "
         "and schema_name = 'main'").fetchall()}
@@ -102,7 +108,7 @@ def add_case_outcomes(cur: duckdb.DuckDBPyConnection, new_cases: str) -> None:
     if not migrate.has_table(cur, "case_outcomes"):
         return
     select = dict(definitions())["case_outcomes"]
-    catalog = '"' + cur.execute("select current_database()").fetchall()[0][0].replace('"', '""') + '"'
+    catalog = quote(cur.execute("select current_database()").fetchall()[0][0])
     # identifiers only (the file's catalog, a relation name of the caller's own); no values
     cur.execute(f"create temp view cases as select * from {catalog}.main.cases where case_id in "
                 f"(select case_id from {new_cases})")
@@ -117,7 +123,7 @@ _CREATE = re.compile(r"create or replace table (\w+) as\s+(.*?);\s*(?=create or 
 
 def definitions() -> list[tuple[str, str]]:
     """(rollup name, the SELECT that computes it from the base tables), in build order."""
-    return _definitions(_uncommented(ROLLUPS_SQL.read_text(encoding="utf-8")))
+    return _definitions(_uncommented(_source()))
 
 
 def _uncommented(text: str) -> str:

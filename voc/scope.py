@@ -85,7 +85,8 @@ class Scope:
 ALL = Scope()
 
 
-def _quote(identifier: str) -> str:
+def quote(identifier: str) -> str:
+    """A SQL identifier in double quotes (a quote inside doubled)."""
     return '"' + identifier.replace('"', '""') + '"'
 
 
@@ -104,7 +105,7 @@ def apply(cur: duckdb.DuckDBPyConnection, scope: Scope, catalog: str) -> None:
     """Shadow every scoped table on ``cur`` with a view limited to ``scope``."""
     if scope.is_all:
         return
-    cat = _quote(catalog)  # identifiers (catalog, table names) are quoted; every value is a bound parameter
+    cat = quote(catalog)  # identifiers (catalog, table names) are quoted; every value is a bound parameter
     cur.execute("create temp table scope_units (unit_id varchar primary key)")
     if scope.units is None:
         cur.execute(f"insert into temp.scope_units select unit_id from {cat}.main.org_units")  # quoted catalog
@@ -139,10 +140,10 @@ def apply(cur: duckdb.DuckDBPyConnection, scope: Scope, catalog: str) -> None:
         private = {c: kind for c, kind in PRIVATE_COLUMNS.get(table, {}).items() if c in columns}
         if scope.masked and private:
             columns_sql = "* replace (" + ", ".join(
-                f"{mask_sql(_quote(c), kind)} as {_quote(c)}" for c, kind in private.items()) + ")"
+                f"{mask_sql(quote(c), kind)} as {quote(c)}" for c, kind in private.items()) + ")"
         if not conditions and columns_sql == "*":
             continue  # nothing to limit or mask in this table for this reader
         where = f" where {' and '.join(conditions)}" if conditions else ""
         cur.execute(
-            f"create temp view {_quote(table)} as select {columns_sql} from {cat}.main.{_quote(table)}{where}"
+            f"create temp view {quote(table)} as select {columns_sql} from {cat}.main.{quote(table)}{where}"
         )

@@ -79,11 +79,9 @@ def cached(function):
     Altair charts in a result (the result itself, an item of a tuple or a field of a
     dataclass) are cached as ready Vega-Lite specs (``ReadyChart``), drawn by ``chart``.
     """
-    function_id = f"{function.__module__}.{function.__qualname__}"
-
     @functools.wraps(function)
     def call(*args, **kwargs):
-        return _call(function_id, _database_marker(), function, args, kwargs)
+        return view(function, *args, **kwargs).data
 
     return call
 

@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 
 from voc.ingest import canonical
 from voc.ingest.mapping import ColumnSpec, Mapping, TargetSpec
+from voc.scope import quote  # the one identifier quoting (the ingest modules import it from here)
 
 TRUE_WORDS = ["true", "t", "yes", "y", "1", "on"]
 FALSE_WORDS = ["false", "f", "no", "n", "0", "off"]
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 @dataclass
