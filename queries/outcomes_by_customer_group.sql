@@ -7,13 +7,6 @@ with customers as (  -- customer_facts: one row per customer with its integer ke
     where signup_at <= $end
 ),
 
-orders_in_range as (
-    select customer_key, count(*) filter (where late) as late_n
-    from customer_orders
-    where ordered_at >= $start and ordered_at < $end + interval 1 day
-    group by customer_key
-),
-
 contacts_in_range as (
     select customer_key, count(*) filter (where wait_seconds > $long_wait_seconds) as long_wait_n
     from customer_contacts
@@ -35,10 +28,44 @@ answers as (
     group by customer_key
 ),
 
-revenue_in_range as (
-    select customer_key, avg(amount) as monthly_revenue
-    from customer_revenue
+month_rows as (  -- customer_months: each month of the range with its revenue and whether it had an order (a late one) in the range
+    select
+        customer_key,
+        revenue,
+        case when month = date_trunc('month', $start) and $start > month
+                  and month = date_trunc('month', $end) and $end < last_day(month)
+                  then null                                       -- cut at both ends: short_range_orders
+             when month = date_trunc('month', $start) and $start > month
+                  then last_order_on >= $start                    -- cut by the start
+             when month = date_trunc('month', $end) and $end < last_day(month)
+                  then first_order_on <= $end                     -- cut by the end
+             else first_order_on is not null end                  as ordered,
+        case when month = date_trunc('month', $start) and $start > month
+                  and month = date_trunc('month', $end) and $end < last_day(month)
+                  then null
+             when month = date_trunc('month', $start) and $start > month
+                  then last_late_on >= $start
+             when month = date_trunc('month', $end) and $end < last_day(month)
+                  then first_late_on <= $end
+             else first_late_on is not null end                   as late
+    from customer_months
     where month >= date_trunc('month', $start) and month <= $end
+),
+
+short_range_orders as (  -- a range inside one month, cut at both ends: its orders one by one
+    select customer_key, null::decimal(12, 2) as revenue, true as ordered, late
+    from customer_orders
+    where date_trunc('month', $start) = date_trunc('month', $end)
+      and $start > date_trunc('month', $start) and $end < last_day($end)
+      and ordered_at >= $start and ordered_at < $end + interval 1 day
+),
+
+months_in_range as (
+    select customer_key,
+           avg(revenue)  as monthly_revenue,
+           bool_or(ordered) as ordered,
+           bool_or(late)    as late
+    from (select * from month_rows union all select * from short_range_orders)
     group by customer_key
 ),
 
@@ -65,7 +92,7 @@ active as (
 flags as (
     select
         a.customer_key,
-        o.late_n > 0                                                  as late_delivery,  -- null: no order
+        case when v.ordered then coalesce(v.late, false) end          as late_delivery,  -- null: no order
         k.long_wait_n > 0                                             as long_wait,      -- null: no contact
         case when (select count(*) from incident_units) > 0
              then i.unit_id is not null end                           as incident,       -- null: no incident
@@ -76,11 +103,10 @@ flags as (
         v.monthly_revenue
     from active a
     cross join horizon h
-    left join orders_in_range o on o.customer_key = a.customer_key
     left join contacts_in_range k on k.customer_key = a.customer_key
     left join incident_units i on i.unit_id = a.unit_id
     left join answers r on r.customer_key = a.customer_key
-    left join revenue_in_range v on v.customer_key = a.customer_key
+    left join months_in_range v on v.customer_key = a.customer_key
 ),
 
 combos as (  -- the customers counted by their combination of flags: a few dozen rows to regroup

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 import voc.db
+import voc.queries
 import voc.rollups
 from voc import config, exposure
 from voc.periods import Period
@@ -156,3 +157,58 @@ def test_without_churn_data_the_page_says_so(private_db_path):
     result = exposure.outcomes(CURRENT, scope=Scope(), database=voc.db.get(private_db_path))
     assert not result.churn_loaded
     assert exposure.roe_sentence(result) == "No churn data loaded: the return on experience needs churn events."
+
+
+def test_orders_in_any_range_count_exactly(private_db_path):
+    """The per-month rollup (customer_months) keeps the first and last order day of each month, so a
+    range cut inside a month counts exactly the customers with an order (a late one) in it. Checked
+    against the base orders for ranges that start and end on every kind of day around three months."""
+    con = duckdb.connect(str(private_db_path))
+    con.execute("""
+        insert into orders values
+            ('r-1', 'uw021', 'us_west', timestamp '2026-09-03 08:00:00', timestamp '2026-09-05 08:00:00',
+             timestamp '2026-09-07 08:00:00', 10),   -- late, early in September
+            ('r-2', 'uw021', 'us_west', timestamp '2026-09-25 23:00:00', timestamp '2026-09-28 08:00:00',
+             timestamp '2026-09-27 08:00:00', 10),   -- on time, late in September
+            ('r-3', 'uw022', 'us_west', timestamp '2026-09-15 12:00:00', timestamp '2026-09-16 08:00:00',
+             timestamp '2026-09-18 08:00:00', 10),   -- late, mid-September only
+            ('r-4', 'uw023', 'us_west', timestamp '2026-08-31 23:59:00', timestamp '2026-09-02 08:00:00',
+             timestamp '2026-09-01 08:00:00', 10),   -- on time, last minute of August
+            ('r-5', 'uw023', 'us_west', timestamp '2026-10-01 00:00:00', timestamp '2026-10-02 08:00:00',
+             timestamp '2026-10-05 08:00:00', 10),   -- late, first minute of October
+            ('r-6', 'uw024', 'us_west', timestamp '2026-09-01 00:00:00', timestamp '2026-09-02 08:00:00',
+             timestamp '2026-09-04 08:00:00', 10),   -- late, first minute of September
+            ('r-7', 'uw024', 'us_west', timestamp '2026-09-30 23:59:00', timestamp '2026-10-02 08:00:00',
+             timestamp '2026-10-01 08:00:00', 10),   -- on time, last minute of September
+            ('r-8', 'uw025', 'us_west', timestamp '2026-09-02 10:00:00', timestamp '2026-09-03 08:00:00',
+             timestamp '2026-09-04 08:00:00', 10),   -- late, early in September ...
+            ('r-9', 'uw025', 'us_west', timestamp '2026-09-27 10:00:00', timestamp '2026-09-28 08:00:00',
+             timestamp '2026-09-29 08:00:00', 10)    -- ... and late again near its end
+    """)
+    voc.rollups.rebuild(con)
+    reference = """
+        select count(distinct o.customer_id) filter (where o.delivered_at > o.promised_at),
+               count(distinct o.customer_id)
+        from orders o
+        join customers c using (customer_id)
+        left join churn_events e using (customer_id)
+        where c.signup_at <= ? and (e.churned_at is null or e.churned_at >= ?)
+          and o.ordered_at >= ? and o.ordered_at < ? + interval 1 day
+    """
+    ranges = [(dt.date(2026, 8, 28) + dt.timedelta(days=s), dt.date(2026, 8, 28) + dt.timedelta(days=s + n))
+              for s in range(0, 38, 2) for n in (0, 1, 3, 7, 16, 29, 35)]
+    expected = {r: con.execute(reference, [r[1], r[0], r[0], r[1]]).fetchone() for r in ranges}
+    con.close()
+    database = voc.db.get(private_db_path)
+    got = {}
+    for start, end in ranges:
+        rows = voc.queries.run("outcomes_by_customer_group", {"start": start, "end": end, "long_wait_seconds": 600,
+                                                              "churn_days": 60}, scope=Scope(), database=database)
+        late = rows[rows.dimension == "late_delivery"].set_index("grp").customers
+        exposed, others = int(late.get("exposed", 0)), int(late.get("not_exposed", 0))
+        got[(start, end)] = (exposed, exposed + others)
+    assert got == expected
+    # by hand, from the orders above (the fixture has no other orders from 09-20 to 10-04):
+    assert expected[(dt.date(2026, 9, 1), dt.date(2026, 9, 1))] == (1, 1)     # r-6
+    assert expected[(dt.date(2026, 9, 21), dt.date(2026, 9, 28))] == (1, 2)   # r-9; r-2
+    assert expected[(dt.date(2026, 9, 29), dt.date(2026, 10, 2))] == (1, 2)   # r-7, r-5

@@ -108,6 +108,32 @@ select k.customer_key, r.unit_id, r.month, r.amount
 from revenue r
 join customer_facts k using (customer_id);
 
+-- One row per customer, unit and month with the month's revenue and the first and last day the
+-- customer ordered (and had a late delivery) in it: the exposure comparison reads a month here
+-- instead of its orders one by one. The first and last day make a month cut by a range's start
+-- or end exact too (an order on or after the start exists when the month's last one is; on or
+-- before the end when its first one is). Rows of different units stay apart, so a scope limits
+-- them exactly as it limits the revenue and orders they come from. In month order, so a range
+-- skips the row groups outside it.
+create or replace table customer_months as
+with ordered as (
+    select customer_key, unit_id, cast(date_trunc('month', ordered_at) as date) as month,
+           cast(min(ordered_at) as date)                      as first_order_on,
+           cast(max(ordered_at) as date)                      as last_order_on,
+           cast(min(ordered_at) filter (where late) as date)  as first_late_on,
+           cast(max(ordered_at) filter (where late) as date)  as last_late_on
+    from customer_orders
+    group by customer_key, unit_id, month
+)
+select coalesce(r.customer_key, o.customer_key) as customer_key,
+       coalesce(r.unit_id, o.unit_id)           as unit_id,
+       coalesce(r.month, o.month)               as month,
+       r.amount                                 as revenue,
+       o.first_order_on, o.last_order_on, o.first_late_on, o.last_late_on
+from customer_revenue r
+full join ordered o on o.customer_key = r.customer_key and o.unit_id = r.unit_id and o.month = r.month
+order by month;
+
 create or replace table customer_feedback as
 select k.customer_key, f.unit_id, f.segment, f.source, f.journey_stage, f.submitted_at
 from feedback f
