@@ -40,14 +40,27 @@ flagged as (
     left join incident_hits h on h.feedback_id = a.feedback_id
 ),
 
+combos as (  -- answers counted by their combination of flags: a few dozen rows to regroup per driver
+    select
+        late_delivery, long_wait, not_resolved, incident,
+        count(*)                                      as answers,
+        count(nps)                                    as nps_n,
+        count(*) filter (where nps >= 9)              as promoters,
+        count(*) filter (where nps <= 6)              as detractors,
+        count(csat)                                   as csat_n,
+        count(*) filter (where csat >= 4)             as csat_satisfied
+    from flagged
+    group by late_delivery, long_wait, not_resolved, incident
+),
+
 operational as (
-    select 'late_delivery' as driver, late_delivery as exposed, nps, csat from flagged where late_delivery is not null
+    select 'late_delivery' as driver, late_delivery as exposed, * from combos where late_delivery is not null
     union all
-    select 'long_wait', long_wait, nps, csat from flagged where long_wait is not null
+    select 'long_wait', long_wait, * from combos where long_wait is not null
     union all
-    select 'not_resolved_first_contact', not_resolved, nps, csat from flagged where not_resolved is not null
+    select 'not_resolved_first_contact', not_resolved, * from combos where not_resolved is not null
     union all
-    select 'incident', incident, nps, csat from flagged where incident is not null
+    select 'incident', incident, * from combos where incident is not null
 ),
 
 operational_counts as (
@@ -55,12 +68,12 @@ operational_counts as (
         driver,
         'operational'                                 as kind,
         exposed,
-        count(*)                                      as answers,
-        count(nps)                                    as nps_n,
-        count(*) filter (where nps >= 9)              as promoters,
-        count(*) filter (where nps <= 6)              as detractors,
-        count(csat)                                   as csat_n,
-        count(*) filter (where csat >= 4)             as csat_satisfied
+        sum(answers)                                  as answers,
+        sum(nps_n)                                    as nps_n,
+        sum(promoters)                                as promoters,
+        sum(detractors)                               as detractors,
+        sum(csat_n)                                   as csat_n,
+        sum(csat_satisfied)                           as csat_satisfied
     from operational
     group by driver, exposed
 ),
