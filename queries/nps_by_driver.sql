@@ -91,15 +91,15 @@ mentions as (
     group by theme
 ),
 
-totals as (
+totals as (  -- every answer of the range: the sum of the combinations
     select
-        count(*)                                      as answers,
-        count(nps)                                    as nps_n,
-        count(*) filter (where nps >= 9)              as promoters,
-        count(*) filter (where nps <= 6)              as detractors,
-        count(csat)                                   as csat_n,
-        count(*) filter (where csat >= 4)             as csat_satisfied
-    from answers
+        coalesce(sum(answers), 0)                     as answers,
+        coalesce(sum(nps_n), 0)                       as nps_n,
+        coalesce(sum(promoters), 0)                   as promoters,
+        coalesce(sum(detractors), 0)                  as detractors,
+        coalesce(sum(csat_n), 0)                      as csat_n,
+        coalesce(sum(csat_satisfied), 0)              as csat_satisfied
+    from combos
 ),
 
 theme_counts as (
