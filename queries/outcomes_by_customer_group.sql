@@ -97,8 +97,6 @@ flags as (
         case when (select count(*) from incident_units) > 0
              then i.unit_id is not null end                           as incident,       -- null: no incident
         r.nps,
-        case when r.nps >= 9 then 'promoter' when r.nps >= 7 then 'passive'
-             when r.nps is not null then 'detractor' end              as nps_group,
         a.churned_at is not null and a.churned_at <= h.churn_until    as churned,
         v.monthly_revenue
     from active a
@@ -109,19 +107,29 @@ flags as (
     left join months_in_range v on v.customer_key = a.customer_key
 ),
 
-combos as (  -- the customers counted by their combination of flags: a few dozen rows to regroup
+counted as (  -- the customers counted by their combination of flags, answer and churn: a few hundred rows
     select
-        late_delivery, long_wait, incident, nps_group,
+        late_delivery, long_wait, incident, nps, churned,
         count(*)                                                      as customers,
-        count(nps)                                                    as nps_n,
-        count(*) filter (where nps >= 9)                              as promoters,
-        count(*) filter (where nps <= 6)                              as detractors,
-        count(*) filter (where churned)                               as churned,
         count(monthly_revenue)                                        as revenue_n,
         sum(monthly_revenue)                                          as revenue_sum,
         sum(monthly_revenue * monthly_revenue)                        as revenue_sq_sum
     from flags
-    group by late_delivery, long_wait, incident, nps_group
+    group by late_delivery, long_wait, incident, nps, churned
+),
+
+combos as (
+    select
+        late_delivery, long_wait, incident,
+        case when nps >= 9 then 'promoter' when nps >= 7 then 'passive'
+             when nps is not null then 'detractor' end                as nps_group,
+        customers,
+        case when nps is not null then customers else 0 end           as nps_n,
+        case when nps >= 9 then customers else 0 end                  as promoters,
+        case when nps <= 6 then customers else 0 end                  as detractors,
+        case when churned then customers else 0 end                   as churned,
+        revenue_n, revenue_sum, revenue_sq_sum
+    from counted
 ),
 
 grouped as (
