@@ -123,8 +123,9 @@ def summary(result: WhatIf) -> str:
         low, high = result.nps_change_ci
         text += f" (95% CI {low:+.1f} to {high:+.1f})"
     if result.churn_change_pts is not None:
-        text += (f", churn by {result.churn_change_pts:+.2f} points (about {result.customers_kept:,.0f} customers "
-                 "kept)")
+        kept = f"{result.customers_kept:,.0f}"
+        text += (f", churn by {result.churn_change_pts:+.2f} points (about {kept} customer"
+                 f"{'' if kept == '1' else 's'} kept)")
     if result.revenue_per_year is not None:
         text += f" and keep about {result.revenue_per_year:,.0f} of revenue per year"
     return escape(text + ".")
