@@ -71,12 +71,12 @@ def test_what_if_arithmetic_by_hand():
     assert "about 36 customers kept" in text and "21,600 of revenue per year" in text
 
 
-
 def test_one_customer_kept_is_singular():
     # 36 customers kept at a 40% cut, so a 1% cut keeps 0.9 -> "about 1 customer"
     result = whatif.what_if(make_driver(), 1, make_outcomes())
     assert result.customers_kept == pytest.approx(0.9)
     assert "about 1 customer kept" in whatif.summary(result)
+
 
 def test_every_assumption_is_stated():
     result = whatif.what_if(make_driver(), 40, make_outcomes())
